@@ -1,0 +1,72 @@
+import { dirname, resolve } from 'node:path';
+import { z } from 'zod';
+import { IanaZone, loadConfigFile, type LoadedConfig } from '../protocols/config-file.js';
+import { DEFAULT_TOPIC_ROOT, GATEWAY_ID_PATTERN } from '../protocols/mqtt/topics.js';
+
+/** The aggregator's settings file (YAML); relative paths are relative to the file. */
+export const CentralConfig = z.strictObject({
+  broker: z
+    .strictObject({
+      embedded: z.boolean().default(true).describe('run the aedes broker in this process'),
+      host: z.string().default('0.0.0.0').describe('listen address of the embedded broker'),
+      port: z.number().int().min(0).max(65535).default(1883),
+    })
+    .prefault({}),
+  mqtt: z
+    .strictObject({
+      url: z.string().regex(/^mqtts?:\/\/[^/\s]+$/).optional().describe('broker the ingest connects to; default: the embedded one'),
+      username: z.string().optional(),
+      password: z.string().optional(),
+      topicRoot: z.string().min(1).default(DEFAULT_TOPIC_ROOT),
+    })
+    .prefault({}),
+  influx: z
+    .strictObject({
+      url: z.string().regex(/^https?:\/\/[^/\s]+\/?$/, 'http://host:port').default('http://127.0.0.1:8086'),
+      database: z.string().regex(/^[A-Za-z0-9_]{1,64}$/).default('pemda'),
+      username: z.string().optional(),
+      password: z.string().optional(),
+      batchSize: z.number().int().min(1).max(50_000).default(5000).describe('points per write'),
+      flushIntervalMs: z.number().int().min(10).max(60_000).default(200).describe('longest a point waits before a write'),
+    })
+    .prefault({}),
+  registry: z.strictObject({
+    db: z.string().min(1).default('central.sqlite').describe('SQLite file for the registry and ingest progress'),
+    seed: z.string().min(1).optional().describe('YAML file of OPDs and their gateways, applied at every start'),
+  }).prefault({}),
+  log: z.strictObject({ level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace']).default('info') }).prefault({}),
+});
+export type CentralConfig = z.infer<typeof CentralConfig>;
+
+export function loadCentralConfig(file: string): LoadedConfig<CentralConfig> {
+  const loaded = loadConfigFile(CentralConfig, file);
+  const base = dirname(resolve(file));
+  const reg = loaded.value.registry;
+  reg.db = resolve(base, reg.db);
+  if (reg.seed !== undefined) reg.seed = resolve(base, reg.seed);
+  return loaded;
+}
+
+/** The registry seed file: which OPD each gateway belongs to. */
+export const RegistrySeed = z.strictObject({
+  opds: z
+    .array(
+      z.strictObject({
+        code: z.string().regex(/^[a-z0-9][a-z0-9_-]{0,31}$/, 'lower-case letters, digits, "_" or "-" (max 32)').describe('short OPD code; a tag in InfluxDB'),
+        name: z.string().min(1).max(200),
+        zone: IanaZone.default('Asia/Jakarta'),
+        gateways: z.array(z.string().regex(GATEWAY_ID_PATTERN, 'a gateway id')).default([]),
+      }),
+    )
+    .default([]),
+}).superRefine((seed, ctx) => {
+  const owner = new Map<string, string>();
+  seed.opds.forEach((opd, i) =>
+    opd.gateways.forEach((gw, j) => {
+      const other = owner.get(gw);
+      if (other !== undefined) ctx.addIssue({ code: 'custom', path: ['opds', i, 'gateways', j], message: `gateway ${gw} already belongs to OPD ${other}` });
+      owner.set(gw, opd.code);
+    }),
+  );
+});
+export type RegistrySeed = z.infer<typeof RegistrySeed>;

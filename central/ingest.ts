@@ -1,0 +1,189 @@
+import mqtt, { type MqttClient } from 'mqtt';
+import type { Logger } from 'pino';
+import { CentralState, EventsBatch, GatewayStatus, Health, Ack } from '../protocols/mqtt/payloads.js';
+import { decodeJson, encodeJson, PayloadError } from '../protocols/mqtt/decode.js';
+import { Topics } from '../protocols/mqtt/topics.js';
+import type { InfluxWriter } from './influx-writer.js';
+import { healthToPoint, recordToPoint } from './points.js';
+import type { Registry } from './registry.js';
+
+export interface IngestOptions {
+  url: string;
+  username?: string;
+  password?: string;
+  topicRoot: string;
+}
+
+export interface IngestCounters {
+  batches: number;
+  records: number;
+  acks: number;
+  rejectedPayloads: number;
+  unknownGateways: number;
+  gaps: number;
+}
+
+/**
+ * Subscribes to every gateway's events, status and health, validates each payload,
+ * writes to InfluxDB and, only once InfluxDB accepted a batch, publishes the
+ * cumulative ack. Batches of one gateway are handled strictly in order so its acks
+ * never go backwards. It is an ordinary MQTT client, so the same code runs against
+ * the embedded broker or an external one.
+ */
+export class Ingest {
+  private client: MqttClient | undefined;
+  private readonly topics: Topics;
+  /** Per-gateway tail of the processing chain: keeps one gateway's batches in order. */
+  private readonly chains = new Map<string, Promise<void>>();
+  /** Newest birth session per gateway: a late death of an older session is ignored. */
+  private readonly sessions = new Map<string, number>();
+  private readonly warnedUnknown = new Set<string>();
+  readonly counters: IngestCounters = { batches: 0, records: 0, acks: 0, rejectedPayloads: 0, unknownGateways: 0, gaps: 0 };
+
+  constructor(
+    private readonly options: IngestOptions,
+    private readonly registry: Registry,
+    private readonly writer: InfluxWriter,
+    private readonly log: Logger,
+  ) {
+    this.topics = new Topics(options.topicRoot);
+  }
+
+  start(): Promise<void> {
+    const stateTopic = this.topics.centralState();
+    const client = mqtt.connect(this.options.url, {
+      clientId: `pemda-central-${process.pid}-${Math.random().toString(16).slice(2, 8)}`,
+      clean: true,
+      reconnectPeriod: 1000,
+      ...(this.options.username !== undefined && { username: this.options.username }),
+      ...(this.options.password !== undefined && { password: this.options.password }),
+      will: { topic: stateTopic, payload: encodeJson(CentralState, { v: 1, state: 'offline' }), qos: 1, retain: true },
+    });
+    this.client = client;
+    client.on('message', (topic, payload) => this.onMessage(topic, payload));
+    client.on('error', (err) => this.log.warn({ err: err.message }, 'ingest mqtt error'));
+    client.on('connect', () => {
+      client.subscribe(
+        { [this.topics.allGateways('events')]: { qos: 1 }, [this.topics.allGateways('status')]: { qos: 1 }, [this.topics.allGateways('health')]: { qos: 0 } },
+        (err) => {
+          if (err) return this.log.error({ err: err.message }, 'ingest cannot subscribe');
+          client.publish(stateTopic, encodeJson(CentralState, { v: 1, state: 'online', at: new Date().toISOString() }), { qos: 1, retain: true });
+          this.log.info({ url: this.options.url }, 'ingest subscribed');
+        },
+      );
+    });
+    return new Promise((resolve) => client.once('connect', () => resolve()));
+  }
+
+  private onMessage(topic: string, payload: Buffer): void {
+    const parsed = this.topics.parse(topic);
+    if (!parsed) return;
+    const { gateway } = parsed;
+    // Chain per gateway: ordering matters for acks and for birth/death.
+    const previous = this.chains.get(gateway) ?? Promise.resolve();
+    const next = previous.then(() => this.handle(parsed.kind, gateway, topic, payload)).catch((err: unknown) => {
+      if (err instanceof PayloadError) {
+        this.counters.rejectedPayloads++;
+        this.log.error({ gateway, topic, field: err.field, bytes: payload.byteLength }, `rejected payload: ${err.message}`);
+      } else {
+        this.log.error({ gateway, topic, err: (err as Error).message }, 'ingest failed for a message; the gateway will resend');
+      }
+    });
+    this.chains.set(gateway, next);
+    void next.then(() => {
+      if (this.chains.get(gateway) === next) this.chains.delete(gateway);
+    });
+  }
+
+  private async handle(kind: string, gateway: string, topic: string, payload: Buffer): Promise<void> {
+    switch (kind) {
+      case 'events':
+        return this.onEvents(gateway, decodeJson(EventsBatch, topic, payload));
+      case 'status':
+        return this.onStatus(gateway, payload.byteLength === 0 ? undefined : decodeJson(GatewayStatus, topic, payload));
+      case 'health':
+        return this.onHealth(gateway, decodeJson(Health, topic, payload));
+    }
+  }
+
+  private opdOf(gateway: string): string | undefined {
+    const entry = this.registry.gateway(gateway);
+    if (entry) {
+      this.warnedUnknown.delete(gateway);
+      return entry.opd;
+    }
+    this.counters.unknownGateways++;
+    if (!this.warnedUnknown.has(gateway)) {
+      this.warnedUnknown.add(gateway);
+      this.log.error({ gateway }, `gateway "${gateway}" is not in the registry: its data is kept at the gateway, not acked, until it is added to an OPD in the registry seed file`);
+    }
+    return undefined;
+  }
+
+  private async onEvents(gateway: string, batch: EventsBatch): Promise<void> {
+    const opd = this.opdOf(gateway);
+    if (opd === undefined) return;
+    await this.writer.write(batch.records.map((r) => recordToPoint(r, { opd, gateway })));
+    this.counters.batches++;
+    this.counters.records += batch.records.length;
+    const base = Math.max(this.registry.ackedSeq(gateway), batch.ackedSeq);
+    const first = batch.records[0]!.seq;
+    const last = batch.records[batch.records.length - 1]!.seq;
+    let acked = base;
+    if (first <= base + 1) acked = Math.max(base, last);
+    else {
+      this.counters.gaps++;
+      this.log.error({ gateway, ackedSeq: base, first }, `sequence gap: records ${base + 1}..${first - 1} never arrived; not acking past ${base}`);
+    }
+    this.registry.setAckedSeq(gateway, acked);
+    await this.publishAck(gateway, acked);
+  }
+
+  private async publishAck(gateway: string, seq: number): Promise<void> {
+    const ack: Ack = { v: 1, seq };
+    await this.client!.publishAsync(this.topics.gateway(gateway, 'ack'), encodeJson(Ack, ack), { qos: 1 });
+    this.counters.acks++;
+  }
+
+  private async onStatus(gateway: string, status: GatewayStatus | undefined): Promise<void> {
+    if (!status) return; // a cleared retained message
+    const current = this.sessions.get(gateway);
+    if (status.state === 'offline' && current !== undefined && status.bdSeq < current) {
+      this.log.info({ gateway, bdSeq: status.bdSeq, current }, 'late offline of an older session ignored');
+      return;
+    }
+    if (status.state === 'online') this.sessions.set(gateway, status.bdSeq);
+    this.log.info({ gateway, state: status.state, bdSeq: status.bdSeq }, `gateway ${status.state}`);
+    const opd = this.opdOf(gateway);
+    if (opd === undefined) return;
+    await this.writer.write([
+      {
+        measurement: 'gateway_status',
+        tags: { opd, gateway },
+        fields: {
+          state: status.state,
+          bd_seq: status.bdSeq,
+          ...(status.state === 'online' && { version: status.version, config_hash: status.configHash, terminals: status.terminals.length }),
+        },
+        timestamp: (BigInt(Date.now()) * 1_000_000n).toString(),
+      },
+    ]);
+  }
+
+  private async onHealth(gateway: string, health: Health): Promise<void> {
+    const opd = this.opdOf(gateway);
+    if (opd === undefined) return;
+    await this.writer.write([healthToPoint(health, { opd, gateway })]);
+  }
+
+  async stop(): Promise<void> {
+    const client = this.client;
+    this.client = undefined;
+    await Promise.allSettled([...this.chains.values()]);
+    if (!client) return;
+    if (client.connected) {
+      await client.publishAsync(this.topics.centralState(), encodeJson(CentralState, { v: 1, state: 'offline', at: new Date().toISOString() }), { qos: 1, retain: true }).catch(() => undefined);
+    }
+    await client.endAsync();
+  }
+}

@@ -1,0 +1,126 @@
+#!/usr/bin/env node
+import { parseArgs } from 'node:util';
+import { InfluxDB } from 'influx';
+import { pino, type Logger } from 'pino';
+import { ConfigError, loadConfigFile } from '../protocols/config-file.js';
+import { EmbeddedBroker } from './broker.js';
+import { loadCentralConfig, RegistrySeed, type CentralConfig } from './config.js';
+import { Ingest } from './ingest.js';
+import { InfluxWriter } from './influx-writer.js';
+import { Registry } from './registry.js';
+
+const USAGE = `pemda-central: the command-center aggregator
+
+Usage:
+  pemda-central run --config FILE     run broker, ingest and InfluxDB writer
+  pemda-central config check FILE     validate a config file (and its registry seed) and exit
+  pemda-central --help
+
+Exit codes: 0 ok, 1 runtime failure, 2 bad usage or bad config.`;
+
+/** Waits for InfluxDB and creates the database; the central is useless without it. */
+async function prepareInflux(influx: InfluxDB, database: string, log: Logger): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      const names = await influx.getDatabaseNames();
+      if (!names.includes(database)) {
+        await influx.createDatabase(database);
+        log.info({ database }, 'created InfluxDB database');
+      }
+      return;
+    } catch (err) {
+      if (attempt === 1 || attempt % 10 === 0) log.warn({ err: (err as Error).message, attempt }, 'waiting for InfluxDB');
+      await new Promise((r) => setTimeout(r, Math.min(5000, 250 * attempt)));
+    }
+  }
+}
+
+function influxClient(config: CentralConfig): InfluxDB {
+  const url = new URL(config.influx.url);
+  return new InfluxDB({
+    host: url.hostname,
+    port: Number(url.port || (url.protocol === 'https:' ? 443 : 8086)),
+    protocol: url.protocol === 'https:' ? 'https' : 'http',
+    database: config.influx.database,
+    ...(config.influx.username !== undefined && { username: config.influx.username }),
+    ...(config.influx.password !== undefined && { password: config.influx.password }),
+  });
+}
+
+async function run(configFile: string): Promise<void> {
+  const { value: config } = loadCentralConfig(configFile);
+  const seed = config.registry.seed !== undefined ? loadConfigFile(RegistrySeed, config.registry.seed).value : undefined;
+  const log = pino({ level: config.log.level, base: { service: 'central' } });
+
+  const registry = new Registry(config.registry.db);
+  if (seed) registry.seed(seed);
+  const influx = influxClient(config);
+  await prepareInflux(influx, config.influx.database, log);
+  const writer = new InfluxWriter(influx, config.influx, log.child({ part: 'influx' }));
+
+  let broker: EmbeddedBroker | undefined;
+  let url = config.mqtt.url;
+  if (config.broker.embedded) {
+    broker = new EmbeddedBroker(config.broker, log.child({ part: 'broker' }));
+    const port = await broker.start();
+    url ??= `mqtt://127.0.0.1:${port}`;
+  }
+  if (url === undefined) throw new ConfigError(configFile, [{ key: 'mqtt.url', line: 0, column: 0, message: 'required when broker.embedded is false' }]);
+  const ingest = new Ingest({ ...config.mqtt, url }, registry, writer, log.child({ part: 'ingest' }));
+  await ingest.start();
+  log.info('central ready');
+
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    log.info({ signal }, 'stopping');
+    await ingest.stop();
+    await writer.close();
+    await broker?.stop();
+    registry.close();
+    process.exit(0);
+  };
+  process.on('SIGINT', () => void stop('SIGINT'));
+  process.on('SIGTERM', () => void stop('SIGTERM'));
+}
+
+async function main(argv: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: { config: { type: 'string', short: 'c' }, help: { type: 'boolean', short: 'h' } },
+  });
+  const [command, sub, file] = positionals;
+  if (values.help || command === undefined) {
+    console.log(USAGE);
+    return values.help ? 0 : 2;
+  }
+  if (command === 'run' && values.config) {
+    await run(values.config);
+    return -1;
+  }
+  if (command === 'config' && sub === 'check' && file) {
+    const { value } = loadCentralConfig(file);
+    const seed = value.registry.seed !== undefined ? loadConfigFile(RegistrySeed, value.registry.seed).value : undefined;
+    console.log(`${file}: OK${seed ? ` (${seed.opds.length} OPD(s) in ${value.registry.seed})` : ''}`);
+    return 0;
+  }
+  console.error(`pemda-central: unknown or incomplete command "${positionals.join(' ')}"\n\n${USAGE}`);
+  return 2;
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    if (code >= 0) process.exitCode = code;
+  },
+  (err: unknown) => {
+    if (err instanceof ConfigError) {
+      console.error(err.message);
+      process.exitCode = 2;
+    } else {
+      console.error(err);
+      process.exitCode = 1;
+    }
+  },
+);

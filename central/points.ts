@@ -1,0 +1,80 @@
+import { createHash } from 'node:crypto';
+import type { IPoint } from 'influx';
+import type { EventRecord, Health, PunchRecord } from '../protocols/mqtt/payloads.js';
+
+/**
+ * Records to InfluxDB points. A point is keyed by measurement + tags + timestamp, so:
+ * - the same punch sent twice must map to the same key (it overwrites itself: replays
+ *   and two aggregators writing the same batch are harmless without shared state);
+ * - two employees punching on one terminal in the same second need different keys.
+ * The timestamp is therefore the punch second plus a nanosecond offset derived from
+ * the punch's identity (terminal, employee, device time, status). Employee ids stay
+ * fields: tags are only opd, gateway and terminal (low cardinality).
+ */
+export interface PointContext {
+  opd: string;
+  gateway: string;
+}
+
+const NS_PER_S = 1_000_000_000n;
+
+function identityNanos(parts: readonly string[]): bigint {
+  const digest = createHash('sha256').update(parts.join('\u0000')).digest();
+  // 48 bits folded into [1, 1e9): never 0, so a discriminated point never sits on a whole second.
+  return (BigInt(digest.readUIntBE(0, 6)) % (NS_PER_S - 1n)) + 1n;
+}
+
+export function punchTimestamp(punch: Pick<PunchRecord, 'terminal' | 'employee' | 'deviceTime' | 'status' | 'time'>): string {
+  const seconds = BigInt(Math.floor(Date.parse(punch.time) / 1000));
+  return (seconds * NS_PER_S + identityNanos([punch.terminal, punch.employee, punch.deviceTime, punch.status ?? ''])).toString();
+}
+
+export function recordToPoint(record: EventRecord, ctx: PointContext): IPoint {
+  const tags = { opd: ctx.opd, gateway: ctx.gateway, terminal: record.terminal };
+  switch (record.kind) {
+    case 'punch':
+      return {
+        measurement: 'punch',
+        tags,
+        fields: {
+          employee: record.employee,
+          device_time: record.deviceTime,
+          zone: record.zone,
+          status: record.status ?? '',
+          verify: record.verify ?? '',
+          workcode: record.workcode ?? '',
+          ...(record.skewMs !== null && { skew_ms: record.skewMs }),
+          seq: record.seq,
+          received_at: record.receivedAt,
+          historical: record.historical ?? false,
+        },
+        timestamp: punchTimestamp(record),
+      };
+    case 'terminal_status':
+      return {
+        measurement: 'terminal_status',
+        tags,
+        fields: { state: record.state, reason: record.reason ?? '', seq: record.seq },
+        // Status changes of one terminal are seconds apart; seq keeps replays idempotent.
+        timestamp: (BigInt(Date.parse(record.at)) * 1_000_000n + BigInt(record.seq % 1_000_000)).toString(),
+      };
+  }
+}
+
+export function healthToPoint(health: Health, ctx: PointContext): IPoint {
+  return {
+    measurement: 'gateway_health',
+    tags: { opd: ctx.opd, gateway: ctx.gateway },
+    fields: {
+      uptime_s: health.uptimeS,
+      load1: health.cpu.load1,
+      rss_bytes: health.memory.rssBytes,
+      mem_free_bytes: health.memory.freeBytes,
+      outbox_depth: health.outbox.depth,
+      outbox_oldest_age_s: health.outbox.oldestAgeS ?? 0,
+      outbox_acked_seq: health.outbox.lastAckedSeq,
+      ...(health.disk && { disk_free_bytes: health.disk.freeBytes, disk_total_bytes: health.disk.totalBytes }),
+    },
+    timestamp: (BigInt(Date.parse(health.at)) * 1_000_000n).toString(),
+  };
+}

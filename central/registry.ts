@@ -1,0 +1,69 @@
+import Database from 'better-sqlite3';
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import type { RegistrySeed } from './config.js';
+
+export interface GatewayEntry {
+  id: string;
+  opd: string;
+}
+
+/**
+ * The central registry (SQLite): OPDs, which gateway belongs to which OPD (the wire
+ * never says), and each gateway's ingest progress: the highest sequence up to which
+ * every record is durably in InfluxDB. Progress survives restarts, so an ack never
+ * goes backwards and a gap is noticed even after the central was down.
+ */
+export class Registry {
+  private readonly db: Database.Database;
+  private readonly stmts;
+
+  constructor(file: string) {
+    if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
+    this.db = new Database(file);
+    this.db.pragma('journal_mode = WAL');
+    this.db.pragma('synchronous = FULL');
+    this.db.exec(`
+      CREATE TABLE IF NOT EXISTS opds (code TEXT PRIMARY KEY, name TEXT NOT NULL, zone TEXT NOT NULL);
+      CREATE TABLE IF NOT EXISTS gateways (id TEXT PRIMARY KEY, opd TEXT NOT NULL REFERENCES opds(code));
+      CREATE TABLE IF NOT EXISTS ingest_progress (gateway TEXT PRIMARY KEY, acked_seq INTEGER NOT NULL);
+    `);
+    this.stmts = {
+      upsertOpd: this.db.prepare<[string, string, string]>(
+        'INSERT INTO opds (code, name, zone) VALUES (?, ?, ?) ON CONFLICT(code) DO UPDATE SET name = excluded.name, zone = excluded.zone',
+      ),
+      upsertGateway: this.db.prepare<[string, string]>('INSERT INTO gateways (id, opd) VALUES (?, ?) ON CONFLICT(id) DO UPDATE SET opd = excluded.opd'),
+      gateway: this.db.prepare<[string], GatewayEntry>('SELECT id, opd FROM gateways WHERE id = ?'),
+      progress: this.db.prepare<[string], { acked_seq: number }>('SELECT acked_seq FROM ingest_progress WHERE gateway = ?'),
+      setProgress: this.db.prepare<[string, number]>(
+        'INSERT INTO ingest_progress (gateway, acked_seq) VALUES (?, ?) ON CONFLICT(gateway) DO UPDATE SET acked_seq = MAX(acked_seq, excluded.acked_seq)',
+      ),
+    };
+  }
+
+  /** Applies the seed file: adds and updates, never deletes (history stays attributable). */
+  seed(seed: RegistrySeed): void {
+    this.db.transaction(() => {
+      for (const opd of seed.opds) {
+        this.stmts.upsertOpd.run(opd.code, opd.name, opd.zone);
+        for (const gw of opd.gateways) this.stmts.upsertGateway.run(gw, opd.code);
+      }
+    })();
+  }
+
+  gateway(id: string): GatewayEntry | undefined {
+    return this.stmts.gateway.get(id);
+  }
+
+  ackedSeq(gateway: string): number {
+    return this.stmts.progress.get(gateway)?.acked_seq ?? 0;
+  }
+
+  setAckedSeq(gateway: string, seq: number): void {
+    this.stmts.setProgress.run(gateway, seq);
+  }
+
+  close(): void {
+    this.db.close();
+  }
+}

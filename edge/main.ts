@@ -1,0 +1,83 @@
+#!/usr/bin/env node
+import { parseArgs } from 'node:util';
+import { pino } from 'pino';
+import { ConfigError } from '../protocols/config-file.js';
+import { loadGatewayConfig } from './config.js';
+import { Gateway } from './gateway.js';
+
+const USAGE = `pemda-edge: the OPD office gateway
+
+Usage:
+  pemda-edge run --config FILE        run the gateway
+  pemda-edge config check FILE        validate a config file and exit
+  pemda-edge --help
+
+Exit codes: 0 ok, 1 runtime failure, 2 bad usage or bad config.`;
+
+async function run(configFile: string): Promise<void> {
+  const { value: config, hash } = loadGatewayConfig(configFile);
+  const log = pino({ level: config.log.level, base: { gateway: config.gateway.id } });
+  const gateway = new Gateway(config, hash, log);
+  gateway.start();
+  let stopping = false;
+  const stop = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    log.info({ signal }, 'stopping');
+    gateway.stop().then(
+      () => process.exit(0),
+      (err: unknown) => {
+        log.error({ err }, 'error while stopping');
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGINT', () => stop('SIGINT'));
+  process.on('SIGTERM', () => stop('SIGTERM'));
+}
+
+async function main(argv: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: { config: { type: 'string', short: 'c' }, help: { type: 'boolean', short: 'h' } },
+  });
+  const [command, sub, file] = positionals;
+  if (values.help || command === undefined) {
+    console.log(USAGE);
+    return values.help ? 0 : 2;
+  }
+  if (command === 'run') {
+    if (!values.config) {
+      console.error('pemda-edge run: --config FILE is required');
+      return 2;
+    }
+    await run(values.config);
+    return -1; // keeps running
+  }
+  if (command === 'config' && sub === 'check' && file) {
+    const { value } = loadGatewayConfig(file);
+    console.log(`${file}: OK (gateway ${value.gateway.id}, ${value.terminals.length} terminal(s))`);
+    return 0;
+  }
+  console.error(`pemda-edge: unknown command "${positionals.join(' ')}"\n\n${USAGE}`);
+  return 2;
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    if (code >= 0) process.exitCode = code;
+  },
+  (err: unknown) => {
+    if (err instanceof ConfigError) {
+      console.error(err.message);
+      process.exitCode = 2;
+    } else if (err instanceof TypeError && 'code' in err && String(err.code).startsWith('ERR_PARSE_ARGS')) {
+      console.error(`pemda-edge: ${err.message}\n\n${USAGE}`);
+      process.exitCode = 2;
+    } else {
+      console.error(err);
+      process.exitCode = 1;
+    }
+  },
+);

@@ -1,0 +1,128 @@
+import Database from 'better-sqlite3';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import type { EventRecord } from '../protocols/mqtt/payloads.js';
+
+/** What the gateway hands the outbox: a record before it has a sequence number. */
+export type NewRecord = EventRecord extends infer R ? (R extends EventRecord ? Omit<R, 'seq'> : never) : never;
+
+export interface OutboxStats {
+  depth: number;
+  oldestAgeS: number | null;
+  lastAckedSeq: number;
+}
+
+/**
+ * The gateway's durable outbox (SQLite, WAL, synchronous=FULL). A record is committed
+ * here, with its per-gateway sequence number, before anything is published; it is
+ * deleted only when the central's cumulative ack covers it. AUTOINCREMENT makes
+ * SQLite remember the highest sequence ever used, so numbers are never reused even
+ * after every row has been acked and deleted.
+ */
+export class Outbox {
+  private readonly db: Database.Database;
+  private readonly stmts;
+
+  constructor(dataDir: string) {
+    mkdirSync(dataDir, { recursive: true });
+    this.db = new Database(join(dataDir, 'outbox.sqlite'));
+    this.db.pragma('journal_mode = WAL');
+    this.db.pragma('synchronous = FULL');
+    this.db.exec(`
+      CREATE TABLE IF NOT EXISTS records (
+        seq INTEGER PRIMARY KEY AUTOINCREMENT,
+        body TEXT NOT NULL,
+        created_ms INTEGER NOT NULL
+      );
+      CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL);
+      -- Punch identities already accepted: a terminal that repeats a line, or a bulk
+      -- download that returns every record again, must not create a second record.
+      CREATE TABLE IF NOT EXISTS seen_punches (key TEXT PRIMARY KEY, seen_ms INTEGER NOT NULL);
+      CREATE INDEX IF NOT EXISTS seen_punches_age ON seen_punches(seen_ms);
+    `);
+    this.stmts = {
+      insert: this.db.prepare<[string, number]>('INSERT INTO records (body, created_ms) VALUES (?, ?)'),
+      markSeen: this.db.prepare<[string, number]>('INSERT OR IGNORE INTO seen_punches (key, seen_ms) VALUES (?, ?)'),
+      pending: this.db.prepare<[number, number], { seq: number; body: string }>(
+        'SELECT seq, body FROM records WHERE seq > ? ORDER BY seq LIMIT ?',
+      ),
+      deleteUpTo: this.db.prepare<[number]>('DELETE FROM records WHERE seq <= ?'),
+      getMeta: this.db.prepare<[string], { value: number }>('SELECT value FROM meta WHERE key = ?'),
+      setMeta: this.db.prepare<[string, number]>('INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value'),
+      stats: this.db.prepare<[], { depth: number; oldest: number | null }>('SELECT COUNT(*) AS depth, MIN(created_ms) AS oldest FROM records'),
+      highestSeq: this.db.prepare<[], { seq: number }>("SELECT seq FROM sqlite_sequence WHERE name = 'records'"),
+      pruneSeen: this.db.prepare<[number]>('DELETE FROM seen_punches WHERE seen_ms < ?'),
+    };
+  }
+
+  /**
+   * Commits a record and returns its sequence number, or undefined when it is a punch
+   * this gateway has already accepted (same terminal, employee, device time, status).
+   */
+  append(record: NewRecord, nowMs = Date.now()): number | undefined {
+    return this.db.transaction(() => {
+      if (record.kind === 'punch') {
+        const key = [record.terminal, record.employee, record.deviceTime, record.status ?? ''].join('\u0000');
+        if (this.stmts.markSeen.run(key, nowMs).changes === 0) return undefined;
+      }
+      return Number(this.stmts.insert.run(JSON.stringify(record), nowMs).lastInsertRowid);
+    })();
+  }
+
+  /** Unacked records after `afterSeq`, oldest first. */
+  pending(afterSeq: number, limit: number): EventRecord[] {
+    return this.stmts.pending.all(afterSeq, limit).map((row) => ({ ...(JSON.parse(row.body) as NewRecord), seq: row.seq }) as EventRecord);
+  }
+
+  /**
+   * Applies a cumulative ack: everything up to `seq` is durable centrally. An ack past
+   * the highest sequence this gateway ever issued (a replayed or foreign ack) is
+   * clamped, or later records would sit behind the cursor and never be sent.
+   * Returns the sequence actually applied.
+   */
+  ack(ackSeq: number): number {
+    return this.db.transaction(() => {
+      const seq = Math.min(ackSeq, this.highestSeq());
+      if (seq <= this.lastAckedSeq()) return this.lastAckedSeq();
+      this.stmts.deleteUpTo.run(seq);
+      this.stmts.setMeta.run('acked_seq', seq);
+      return seq;
+    })();
+  }
+
+  /** The highest sequence ever issued (SQLite's AUTOINCREMENT memory), 0 when none. */
+  highestSeq(): number {
+    return this.stmts.highestSeq.get()?.seq ?? 0;
+  }
+
+  lastAckedSeq(): number {
+    return this.stmts.getMeta.get('acked_seq')?.value ?? 0;
+  }
+
+  /** Birth/death session number: +1 per MQTT connection, persisted (Sparkplug bdSeq). */
+  nextBdSeq(): number {
+    return this.db.transaction(() => {
+      const next = (this.stmts.getMeta.get('bd_seq')?.value ?? -1) + 1;
+      this.stmts.setMeta.run('bd_seq', next);
+      return next;
+    })();
+  }
+
+  stats(nowMs = Date.now()): OutboxStats {
+    const row = this.stmts.stats.get();
+    return {
+      depth: row?.depth ?? 0,
+      oldestAgeS: row?.oldest != null ? Math.max(0, (nowMs - row.oldest) / 1000) : null,
+      lastAckedSeq: this.lastAckedSeq(),
+    };
+  }
+
+  /** Forgets punch identities older than `maxAgeMs` (terminals keep months of logs; we keep 60 days). */
+  pruneSeen(maxAgeMs = 60 * 24 * 3600 * 1000, nowMs = Date.now()): number {
+    return this.stmts.pruneSeen.run(nowMs - maxAgeMs).changes;
+  }
+
+  close(): void {
+    this.db.close();
+  }
+}

@@ -1,0 +1,131 @@
+import { z } from 'zod';
+
+/**
+ * MQTT contract v1 payload schemas. Each schema is at once the validator, the
+ * TypeScript type (z.infer) and the published JSON Schema (docs/mqtt-payloads.schema.json).
+ * Every payload carries `v`: a consumer refuses versions it does not know instead of
+ * guessing at fields.
+ */
+export const CONTRACT_VERSION = 1;
+
+const version = z.literal(CONTRACT_VERSION).describe('contract version');
+const utcTime = z.iso.datetime({ offset: false }).describe('UTC instant, ISO 8601 with Z');
+const seq = z.number().int().min(1).max(Number.MAX_SAFE_INTEGER);
+const deviceId = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/, 'letters, digits, "_", "-", "." (max 64)');
+
+/** Naive local time as the terminal shows it: it has no zone; `zone` says which. */
+export const NaiveLocalTime = z
+  .string()
+  .regex(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}$/, 'YYYY-MM-DDTHH:mm:ss without zone')
+  .describe('terminal wall-clock time, no zone');
+
+export const PunchRecord = z.strictObject({
+  seq: seq.describe('per-gateway sequence number; survives restarts'),
+  kind: z.literal('punch'),
+  terminal: deviceId,
+  employee: z.string().min(1).max(32).describe('employee PIN as enrolled on the terminal'),
+  time: utcTime.describe('corrected punch time in UTC (device time minus measured clock skew)'),
+  deviceTime: NaiveLocalTime,
+  zone: z.string().min(1).max(64).describe('IANA zone of the terminal, e.g. Asia/Makassar'),
+  skewMs: z.number().int().nullable().describe('terminal clock minus true time, when measured'),
+  status: z.string().max(16).optional().describe('punch state as the terminal reports it (in/out/break...)'),
+  verify: z.string().max(16).optional().describe('verification method (finger, card, password...)'),
+  workcode: z.string().max(16).optional(),
+  receivedAt: utcTime.describe('when the gateway read the punch'),
+  historical: z.boolean().optional().describe('true for backlog or bulk-download replay'),
+});
+export type PunchRecord = z.infer<typeof PunchRecord>;
+
+export const TerminalStatusRecord = z.strictObject({
+  seq,
+  kind: z.literal('terminal_status'),
+  terminal: deviceId,
+  state: z.enum(['online', 'offline', 'error']),
+  reason: z.string().max(500).optional(),
+  at: utcTime,
+});
+export type TerminalStatusRecord = z.infer<typeof TerminalStatusRecord>;
+
+export const EventRecord = z.discriminatedUnion('kind', [PunchRecord, TerminalStatusRecord]);
+export type EventRecord = z.infer<typeof EventRecord>;
+
+export const MAX_RECORDS_PER_BATCH = 1000;
+
+/** `{root}/{gw}/events`, QoS1: records in ascending sequence order. */
+export const EventsBatch = z
+  .strictObject({
+    v: version,
+    ackedSeq: z
+      .number()
+      .int()
+      .min(0)
+      .describe('highest seq the gateway already holds as acked (and deleted); lets a central that lost its state continue'),
+    records: z.array(EventRecord).min(1).max(MAX_RECORDS_PER_BATCH),
+  })
+  .superRefine((batch, ctx) => {
+    for (let i = 1; i < batch.records.length; i++) {
+      const prev = batch.records[i - 1]!;
+      const cur = batch.records[i]!;
+      if (cur.seq <= prev.seq) {
+        ctx.addIssue({ code: 'custom', path: ['records', i, 'seq'], message: `must be greater than the previous record's seq ${prev.seq}` });
+      }
+    }
+  });
+export type EventsBatch = z.infer<typeof EventsBatch>;
+
+export const Birth = z.strictObject({
+  v: version,
+  state: z.literal('online'),
+  bdSeq: z.number().int().min(0).describe('birth/death session number, +1 per connection'),
+  version: z.string().max(64).describe('gateway software version'),
+  configHash: z.string().regex(/^[0-9a-f]{64}$/).describe('sha256 of the config file'),
+  startedAt: utcTime,
+  ackedSeq: z.number().int().min(0).describe('highest sequence the gateway holds as acked'),
+  clockOffsetMs: z.number().int().nullable().describe('gateway clock minus NTP time, when known'),
+  terminals: z.array(z.strictObject({ id: deviceId, driver: z.string().max(32), zone: z.string().max(64) })).max(256),
+  cameras: z.array(z.strictObject({ id: deviceId })).max(256),
+});
+export type Birth = z.infer<typeof Birth>;
+
+/** The Last Will: published by the broker when the gateway vanishes. */
+export const Death = z.strictObject({
+  v: version,
+  state: z.literal('offline'),
+  bdSeq: z.number().int().min(0),
+});
+export type Death = z.infer<typeof Death>;
+
+/** `{root}/{gw}/status`, retained, QoS1. */
+export const GatewayStatus = z.discriminatedUnion('state', [Birth, Death]);
+export type GatewayStatus = z.infer<typeof GatewayStatus>;
+
+/** `{root}/{gw}/ack`: every record with seq <= `seq` is durably stored centrally. */
+export const Ack = z.strictObject({
+  v: version,
+  seq: z.number().int().min(0),
+});
+export type Ack = z.infer<typeof Ack>;
+
+/** `{root}/{gw}/health`, QoS0, latest wins. */
+export const Health = z.strictObject({
+  v: version,
+  at: utcTime,
+  uptimeS: z.number().min(0),
+  cpu: z.strictObject({ load1: z.number().min(0), cores: z.number().int().min(1) }),
+  memory: z.strictObject({ rssBytes: z.number().int().min(0), freeBytes: z.number().int().min(0), totalBytes: z.number().int().min(0) }),
+  disk: z.strictObject({ freeBytes: z.number().int().min(0), totalBytes: z.number().int().min(0) }).nullable(),
+  outbox: z.strictObject({
+    depth: z.number().int().min(0),
+    oldestAgeS: z.number().min(0).nullable(),
+    lastAckedSeq: z.number().int().min(0),
+  }),
+});
+export type Health = z.infer<typeof Health>;
+
+/** `{root}/$central/state`, retained, with a Last Will `offline` (Sparkplug host state). */
+export const CentralState = z.strictObject({
+  v: version,
+  state: z.enum(['online', 'offline']),
+  at: utcTime.optional(),
+});
+export type CentralState = z.infer<typeof CentralState>;

@@ -1,0 +1,122 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { stringify } from 'yaml';
+import Database from 'better-sqlite3';
+import { Influxd } from '../../scripts/lib/influxd.js';
+import { freePort } from '../../scripts/lib/ports.js';
+import { PtyPair } from '../../sim/pty-pair.js';
+import { LineTerminalSim } from '../../sim/line-terminal.js';
+import { NodeProcess } from './proc.js';
+
+export const DATABASE = 'pemda';
+
+export interface OfficeSpec {
+  gateway: string;
+  opd: string;
+  zone: string;
+  terminal?: string;
+}
+
+/**
+ * A whole installation on loopback in a temp dir: a private influxd, the central
+ * (embedded broker) and gateways reading line terminals through socat ptys.
+ */
+export class TestSystem {
+  readonly dir = mkdtempSync(join(tmpdir(), 'pemda-test-'));
+  influx!: Influxd;
+  central: NodeProcess | undefined;
+  brokerPort = 0;
+  readonly gateways = new Map<string, NodeProcess>();
+  readonly terminals = new Map<string, LineTerminalSim>();
+  private readonly ptys: PtyPair[] = [];
+
+  /** `offices` get a gateway process each; `registeredOnly` are only in the registry. */
+  constructor(
+    readonly offices: OfficeSpec[],
+    readonly registeredOnly: OfficeSpec[] = [],
+  ) {}
+
+  async start(): Promise<void> {
+    this.influx = await Influxd.start(join(this.dir, 'influx'));
+    this.brokerPort = await freePort();
+    writeFileSync(
+      join(this.dir, 'registry.yaml'),
+      stringify({ opds: [...this.offices, ...this.registeredOnly].map((o) => ({ code: o.opd, name: `OPD ${o.opd}`, zone: o.zone, gateways: [o.gateway] })) }),
+    );
+    writeFileSync(
+      join(this.dir, 'central.yaml'),
+      stringify({
+        broker: { host: '127.0.0.1', port: this.brokerPort },
+        influx: { url: this.influx.url, database: DATABASE, flushIntervalMs: 50 },
+        registry: { db: 'central.sqlite', seed: 'registry.yaml' },
+        log: { level: 'debug' },
+      }),
+    );
+    await this.startCentral();
+    for (const office of this.offices) {
+      const terminal = office.terminal ?? 'term-1';
+      const pty = await PtyPair.open(join(this.dir, `${office.gateway}-device`), join(this.dir, `${office.gateway}-serial`));
+      this.ptys.push(pty);
+      this.terminals.set(office.gateway, new LineTerminalSim(pty.devicePath, office.zone, { fields: ['employee', 'time', 'status', 'verify'] }));
+      writeFileSync(
+        this.gatewayConfigPath(office.gateway),
+        stringify({
+          gateway: { id: office.gateway, dataDir: `${office.gateway}-data` },
+          mqtt: { url: `mqtt://127.0.0.1:${this.brokerPort}`, reconnectMs: 300, ackTimeoutMs: 2000 },
+          health: { intervalS: 2 },
+          terminals: [{ id: terminal, driver: 'line-serial', port: pty.gatewayPath, zone: office.zone, format: { fields: ['employee', 'time', 'status', 'verify'] }, reopenDelayMs: 500 }],
+          log: { level: 'debug' },
+        }),
+      );
+      await this.startGateway(office.gateway);
+    }
+  }
+
+  gatewayConfigPath(gateway: string): string {
+    return join(this.dir, `${gateway}.yaml`);
+  }
+
+  async startCentral(): Promise<NodeProcess> {
+    const central = NodeProcess.start('central', 'central/main.js', ['run', '--config', join(this.dir, 'central.yaml')]);
+    this.central = central;
+    await central.waitForLog((l) => l.msg === 'central ready', 30_000, '"central ready"');
+    return central;
+  }
+
+  async startGateway(gateway: string): Promise<NodeProcess> {
+    const proc = NodeProcess.start(gateway, 'edge/main.js', ['run', '--config', this.gatewayConfigPath(gateway)]);
+    this.gateways.set(gateway, proc);
+    await proc.waitForLog((l) => l.msg === 'terminal port open', 20_000, '"terminal port open"');
+    return proc;
+  }
+
+  terminal(gateway: string): LineTerminalSim {
+    const t = this.terminals.get(gateway);
+    if (!t) throw new Error(`no terminal for ${gateway}`);
+    return t;
+  }
+
+  /** Reads the gateway's outbox the way an operator would: a read-only SQLite look. */
+  outboxDepth(gateway: string): number {
+    const db = new Database(join(this.dir, `${gateway}-data`, 'outbox.sqlite'), { readonly: true, fileMustExist: true });
+    try {
+      return (db.prepare('SELECT COUNT(*) AS n FROM records').get() as { n: number }).n;
+    } finally {
+      db.close();
+    }
+  }
+
+  async punches(where = ''): Promise<Record<string, unknown>[]> {
+    return this.influx.query(DATABASE, `SELECT * FROM punch ${where}`);
+  }
+
+  async stop(): Promise<void> {
+    for (const t of this.terminals.values()) t.close();
+    await Promise.all([...this.gateways.values()].map((g) => g.kill('SIGTERM')));
+    await this.central?.kill('SIGTERM');
+    await Promise.all(this.ptys.map((p) => p.close()));
+    await this.influx?.stop();
+    rmSync(this.dir, { recursive: true, force: true });
+  }
+}

@@ -1,0 +1,65 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Outbox, type NewRecord } from '../../edge/outbox.js';
+
+const dirs: string[] = [];
+function dataDir(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'pemda-outbox-'));
+  dirs.push(dir);
+  return dir;
+}
+afterEach(() => {
+  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
+});
+
+function punch(employee: string, deviceTime = '2026-11-26T07:00:00'): NewRecord {
+  return { kind: 'punch', terminal: 't1', employee, deviceTime, zone: 'Asia/Jakarta', time: '2026-11-26T00:00:00.000Z', skewMs: null, receivedAt: '2026-11-26T00:00:01.000Z' };
+}
+
+describe('outbox', () => {
+  it('numbers records and keeps the numbering across restarts, even when all were acked', () => {
+    const dir = dataDir();
+    let box = new Outbox(dir);
+    expect([box.append(punch('1')), box.append(punch('2'))]).toEqual([1, 2]);
+    box.ack(2);
+    box.close();
+    box = new Outbox(dir);
+    expect(box.append(punch('3'))).toBe(3);
+    expect(box.lastAckedSeq()).toBe(2);
+    expect(box.pending(box.lastAckedSeq(), 10).map((r) => r.seq)).toEqual([3]);
+    box.close();
+  });
+
+  it('ignores a punch it already accepted', () => {
+    const box = new Outbox(dataDir());
+    expect(box.append(punch('1'))).toBe(1);
+    expect(box.append(punch('1'))).toBeUndefined();
+    expect(box.append(punch('1', '2026-11-26T07:00:01'))).toBe(2);
+    box.close();
+  });
+
+  it('deletes only what the cumulative ack covers, never goes backwards, clamps foreign acks', () => {
+    const box = new Outbox(dataDir());
+    for (let i = 0; i < 5; i++) box.append(punch(String(i)));
+    expect(box.ack(3)).toBe(3);
+    expect(box.stats().depth).toBe(2);
+    expect(box.ack(1)).toBe(3);
+    expect(box.ack(1_000_000)).toBe(5);
+    expect(box.stats()).toMatchObject({ depth: 0, lastAckedSeq: 5 });
+    expect(box.append(punch('new'))).toBe(6);
+    expect(box.pending(box.lastAckedSeq(), 10).map((r) => r.seq)).toEqual([6]);
+    box.close();
+  });
+
+  it('counts birth/death sessions persistently', () => {
+    const dir = dataDir();
+    let box = new Outbox(dir);
+    expect([box.nextBdSeq(), box.nextBdSeq()]).toEqual([0, 1]);
+    box.close();
+    box = new Outbox(dir);
+    expect(box.nextBdSeq()).toBe(2);
+    box.close();
+  });
+});
