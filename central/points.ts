@@ -29,6 +29,11 @@ export function punchTimestamp(punch: Pick<PunchRecord, 'terminal' | 'employee' 
   return (seconds * NS_PER_S + identityNanos([punch.terminal, punch.employee, punch.deviceTime, punch.status ?? ''])).toString();
 }
 
+/** Status and clock records of one terminal are seconds apart; seq keeps replays idempotent. */
+function eventTimestamp(at: string, seq: number): string {
+  return (BigInt(Date.parse(at)) * 1_000_000n + BigInt(seq % 1_000_000)).toString();
+}
+
 export function recordToPoint(record: EventRecord, ctx: PointContext): IPoint {
   const tags = { opd: ctx.opd, gateway: ctx.gateway, terminal: record.terminal };
   switch (record.kind) {
@@ -55,8 +60,14 @@ export function recordToPoint(record: EventRecord, ctx: PointContext): IPoint {
         measurement: 'terminal_status',
         tags,
         fields: { state: record.state, reason: record.reason ?? '', seq: record.seq },
-        // Status changes of one terminal are seconds apart; seq keeps replays idempotent.
-        timestamp: (BigInt(Date.parse(record.at)) * 1_000_000n + BigInt(record.seq % 1_000_000)).toString(),
+        timestamp: eventTimestamp(record.at, record.seq),
+      };
+    case 'terminal_clock':
+      return {
+        measurement: 'terminal_clock',
+        tags,
+        fields: { skew_ms: record.skewMs, alarm: record.alarm, synced: record.synced ?? false, seq: record.seq },
+        timestamp: eventTimestamp(record.at, record.seq),
       };
   }
 }

@@ -1,30 +1,19 @@
 import { dirname, resolve } from 'node:path';
 import { z } from 'zod';
-import { IanaZone, loadConfigFile, type LoadedConfig } from '../protocols/config-file.js';
-import { LineFormat } from '../protocols/line/format.js';
+import { loadConfigFile, type LoadedConfig } from '../protocols/config-file.js';
+import { LineSerialTerminalConfig } from './terminals/line-serial-config.js';
+import { ZkTerminalConfig } from './terminals/zk/config.js';
+import { AdmsTerminalConfig } from './terminals/adms/config.js';
+import { R30xTerminalConfig } from './terminals/r30x/config.js';
 import { DEFAULT_TOPIC_ROOT, GATEWAY_ID_PATTERN } from '../protocols/mqtt/topics.js';
 
 /**
  * The gateway's settings file (YAML). This one schema validates the file, is the
  * TypeScript type, and is published as firmware-config/gateway.schema.json.
  */
-const terminalId = z
-  .string()
-  .regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/, 'letters, digits, "_", "-", "." (max 64), starting with a letter or digit');
 
-export const LineSerialTerminalConfig = z
-  .strictObject({
-    id: terminalId.describe('terminal id, unique in this gateway; a tag in InfluxDB'),
-    driver: z.literal('line-serial').describe('a terminal that prints one punch per line on a serial port'),
-    port: z.string().min(1).describe('serial device, e.g. /dev/ttyUSB0 or /dev/pemda-terminal-1'),
-    baudRate: z.number().int().min(300).max(921600).default(9600),
-    zone: IanaZone.describe('IANA zone of the terminal clock: Asia/Jakarta (WIB), Asia/Makassar (WITA), Asia/Jayapura (WIT)'),
-    format: LineFormat.prefault({}),
-    reopenDelayMs: z.number().int().min(100).max(600_000).default(5000).describe('wait before reopening a port that failed or closed'),
-  })
-  .describe('line-format serial terminal');
-
-export const TerminalConfig = z.discriminatedUnion('driver', [LineSerialTerminalConfig]);
+/** Every terminal driver's settings; the `driver` key picks the schema. */
+export const TerminalConfig = z.discriminatedUnion('driver', [LineSerialTerminalConfig, ZkTerminalConfig, AdmsTerminalConfig, R30xTerminalConfig]);
 export type TerminalConfig = z.infer<typeof TerminalConfig>;
 
 export const GatewayConfig = z
@@ -52,16 +41,29 @@ export const GatewayConfig = z
       .strictObject({ intervalS: z.number().min(1).max(3600).default(60) })
       .prefault({}),
     terminals: z.array(TerminalConfig).max(64).default([]),
+    adms: z
+      .strictObject({
+        host: z.string().default('0.0.0.0').describe('address the ADMS push server listens on (the office LAN)'),
+        port: z.number().int().min(0).max(65535).default(8081).describe('set the same port in the terminal\'s Cloud Server settings'),
+      })
+      .prefault({})
+      .describe('push server for adms terminals; started only when an adms terminal is configured'),
     log: z
       .strictObject({ level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace']).default('info') })
       .prefault({}),
   })
   .superRefine((cfg, ctx) => {
     const seen = new Map<string, number>();
+    const serials = new Map<string, number>();
     cfg.terminals.forEach((t, i) => {
       const first = seen.get(t.id);
       if (first !== undefined) ctx.addIssue({ code: 'custom', path: ['terminals', i, 'id'], message: `duplicate terminal id (also terminals[${first}])` });
       seen.set(t.id, i);
+      if (t.driver === 'adms') {
+        const other = serials.get(t.serialNumber);
+        if (other !== undefined) ctx.addIssue({ code: 'custom', path: ['terminals', i, 'serialNumber'], message: `duplicate serial number (also terminals[${other}])` });
+        serials.set(t.serialNumber, i);
+      }
     });
   });
 export type GatewayConfig = z.infer<typeof GatewayConfig>;

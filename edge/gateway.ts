@@ -4,14 +4,24 @@ import { Outbox, type NewRecord } from './outbox.js';
 import { Publisher } from './publisher.js';
 import { collectHealth } from './health.js';
 import { LineSerialTerminal } from './terminals/line-serial.js';
+import { ZkTerminal } from './terminals/zk/driver.js';
+import { AdmsServer } from './terminals/adms/server.js';
+import { AdmsTerminal } from './terminals/adms/driver.js';
+import { R30xTerminal } from './terminals/r30x/driver.js';
 import type { TerminalContext, TerminalDriver } from './terminals/terminal.js';
 
 export const GATEWAY_VERSION = '0.1.0';
 
-function createTerminal(config: TerminalConfig, ctx: TerminalContext, log: Logger): TerminalDriver {
+function createTerminal(config: TerminalConfig, ctx: TerminalContext, log: Logger, adms: () => AdmsServer): TerminalDriver {
   switch (config.driver) {
     case 'line-serial':
       return new LineSerialTerminal(config, ctx, log);
+    case 'zk':
+      return new ZkTerminal(config, ctx, log);
+    case 'adms':
+      return new AdmsTerminal(config, adms(), ctx, log);
+    case 'r30x':
+      return new R30xTerminal(config, ctx, log);
   }
 }
 
@@ -21,6 +31,7 @@ export class Gateway {
   private readonly publisher: Publisher;
   private readonly terminals: TerminalDriver[];
   private healthTimer: NodeJS.Timeout | undefined;
+  private admsServer: AdmsServer | undefined;
   private readonly startedAtMs = Date.now();
 
   constructor(
@@ -29,8 +40,20 @@ export class Gateway {
     private readonly log: Logger,
   ) {
     this.outbox = new Outbox(config.gateway.dataDir);
-    const ctx: TerminalContext = { record: (r) => this.record(r) };
-    this.terminals = config.terminals.map((t) => createTerminal(t, ctx, log.child({ terminal: t.id })));
+    const ctx: TerminalContext = {
+      record: (r) => this.record(r),
+      recordMany: (rs) => {
+        const seqs = this.outbox.appendMany(rs);
+        if (seqs.length > 0) this.publisher.pump();
+        return seqs;
+      },
+      highestSeq: () => this.outbox.highestSeq(),
+      isAcked: (seq) => this.outbox.lastAckedSeq() >= seq,
+      getState: (key) => this.outbox.getState(key),
+      setState: (key, value) => this.outbox.setState(key, value),
+    };
+    const adms = () => (this.admsServer ??= new AdmsServer(config.adms, log.child({ part: 'adms' })));
+    this.terminals = config.terminals.map((t) => createTerminal(t, ctx, log.child({ terminal: t.id }), adms));
     this.publisher = new Publisher(
       config,
       this.outbox,
@@ -53,12 +76,13 @@ export class Gateway {
     return true;
   }
 
-  start(): void {
+  async start(): Promise<void> {
     const stats = this.outbox.stats();
     this.log.info({ outboxDepth: stats.depth, lastAckedSeq: stats.lastAckedSeq, terminals: this.terminals.length }, 'gateway starting');
     this.outbox.pruneSeen();
     this.publisher.start();
     for (const t of this.terminals) t.start();
+    await this.admsServer?.start();
     this.healthTimer = setInterval(() => this.reportHealth(), this.config.health.intervalS * 1000);
   }
 
@@ -68,6 +92,7 @@ export class Gateway {
 
   async stop(): Promise<void> {
     clearInterval(this.healthTimer);
+    await this.admsServer?.stop();
     await Promise.all(this.terminals.map((t) => t.stop()));
     await this.publisher.stop();
     this.outbox.close();

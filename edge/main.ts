@@ -18,7 +18,7 @@ async function run(configFile: string): Promise<void> {
   const { value: config, hash } = loadGatewayConfig(configFile);
   const log = pino({ level: config.log.level, base: { gateway: config.gateway.id } });
   const gateway = new Gateway(config, hash, log);
-  gateway.start();
+  await gateway.start();
   let stopping = false;
   const stop = (signal: string) => {
     if (stopping) return;

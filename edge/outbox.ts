@@ -35,6 +35,7 @@ export class Outbox {
         created_ms INTEGER NOT NULL
       );
       CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL);
+      CREATE TABLE IF NOT EXISTS driver_state (key TEXT PRIMARY KEY, value TEXT NOT NULL);
       -- Punch identities already accepted: a terminal that repeats a line, or a bulk
       -- download that returns every record again, must not create a second record.
       CREATE TABLE IF NOT EXISTS seen_punches (key TEXT PRIMARY KEY, seen_ms INTEGER NOT NULL);
@@ -51,6 +52,10 @@ export class Outbox {
       setMeta: this.db.prepare<[string, number]>('INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value'),
       stats: this.db.prepare<[], { depth: number; oldest: number | null }>('SELECT COUNT(*) AS depth, MIN(created_ms) AS oldest FROM records'),
       highestSeq: this.db.prepare<[], { seq: number }>("SELECT seq FROM sqlite_sequence WHERE name = 'records'"),
+      getState: this.db.prepare<[string], { value: string }>('SELECT value FROM driver_state WHERE key = ?'),
+      setState: this.db.prepare<[string, string]>(
+        'INSERT INTO driver_state (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value',
+      ),
       pruneSeen: this.db.prepare<[number]>('DELETE FROM seen_punches WHERE seen_ms < ?'),
     };
   }
@@ -60,13 +65,40 @@ export class Outbox {
    * this gateway has already accepted (same terminal, employee, device time, status).
    */
   append(record: NewRecord, nowMs = Date.now()): number | undefined {
+    return this.db.transaction(() => this.insertOne(record, nowMs))();
+  }
+
+  /**
+   * Commits many records in one transaction (one fsync): a bulk log download of
+   * 100,000 punches must not cost 100,000 disk flushes. Returns the new sequence
+   * numbers; duplicates are skipped.
+   */
+  appendMany(records: readonly NewRecord[], nowMs = Date.now()): number[] {
     return this.db.transaction(() => {
-      if (record.kind === 'punch') {
-        const key = [record.terminal, record.employee, record.deviceTime, record.status ?? ''].join('\u0000');
-        if (this.stmts.markSeen.run(key, nowMs).changes === 0) return undefined;
+      const seqs: number[] = [];
+      for (const record of records) {
+        const seq = this.insertOne(record, nowMs);
+        if (seq !== undefined) seqs.push(seq);
       }
-      return Number(this.stmts.insert.run(JSON.stringify(record), nowMs).lastInsertRowid);
+      return seqs;
     })();
+  }
+
+  private insertOne(record: NewRecord, nowMs: number): number | undefined {
+    if (record.kind === 'punch') {
+      const key = [record.terminal, record.employee, record.deviceTime, record.status ?? ''].join('\u0000');
+      if (this.stmts.markSeen.run(key, nowMs).changes === 0) return undefined;
+    }
+    return Number(this.stmts.insert.run(JSON.stringify(record), nowMs).lastInsertRowid);
+  }
+
+  /** A small persisted value for a driver (e.g. a terminal's download cursor). */
+  getState(key: string): string | undefined {
+    return this.stmts.getState.get(key)?.value;
+  }
+
+  setState(key: string, value: string): void {
+    this.stmts.setState.run(key, value);
   }
 
   /** Unacked records after `afterSeq`, oldest first. */

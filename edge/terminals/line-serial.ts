@@ -1,11 +1,8 @@
 import { SerialPort, ReadlineParser } from 'serialport';
 import type { Logger } from 'pino';
 import { decodeLine, LineFrameError } from '../../protocols/line/format.js';
-import type { LineSerialTerminalConfig } from '../config.js';
-import type { z } from 'zod';
+import type { LineSerialTerminalConfig } from './line-serial-config.js';
 import { deviceTimeToUtc, type TerminalContext, type TerminalDriver } from './terminal.js';
-
-type Config = z.infer<typeof LineSerialTerminalConfig>;
 
 /**
  * A terminal that prints one punch per line on a serial port. The port is reopened
@@ -22,7 +19,7 @@ export class LineSerialTerminal implements TerminalDriver {
   rejectedLines = 0;
 
   constructor(
-    private readonly config: Config,
+    private readonly config: LineSerialTerminalConfig,
     private readonly ctx: TerminalContext,
     private readonly log: Logger,
   ) {}

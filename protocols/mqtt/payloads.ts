@@ -46,7 +46,19 @@ export const TerminalStatusRecord = z.strictObject({
 });
 export type TerminalStatusRecord = z.infer<typeof TerminalStatusRecord>;
 
-export const EventRecord = z.discriminatedUnion('kind', [PunchRecord, TerminalStatusRecord]);
+/** A terminal clock reading: recorded when the skew changes or crosses the alarm threshold. */
+export const TerminalClockRecord = z.strictObject({
+  seq,
+  kind: z.literal('terminal_clock'),
+  terminal: deviceId,
+  skewMs: z.number().int().describe('terminal clock minus gateway clock'),
+  alarm: z.boolean().describe('|skew| is above the configured threshold'),
+  synced: z.boolean().optional().describe('the gateway set the terminal clock after this reading'),
+  at: utcTime,
+});
+export type TerminalClockRecord = z.infer<typeof TerminalClockRecord>;
+
+export const EventRecord = z.discriminatedUnion('kind', [PunchRecord, TerminalStatusRecord, TerminalClockRecord]);
 export type EventRecord = z.infer<typeof EventRecord>;
 
 export const MAX_RECORDS_PER_BATCH = 1000;

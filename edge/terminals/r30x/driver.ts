@@ -1,0 +1,204 @@
+import { SerialPort } from 'serialport';
+import type { Logger } from 'pino';
+import {
+  R30xDeframer,
+  decodeConfirmation,
+  decodeReadSysParaReply,
+  decodeSearchReply,
+  genImg,
+  img2Tz,
+  readSysPara,
+  search,
+  vfyPwd,
+  type R30xPacket,
+} from '../../../protocols/r30x/index.js';
+import type { R30xTerminalConfig } from './config.js';
+import { deviceTimeToUtc, utcToDeviceTime, type TerminalContext, type TerminalDriver } from '../terminal.js';
+
+/**
+ * A locally built terminal: an R30x/AS608 fingerprint module on a serial port. The
+ * module only matches fingers; the gateway polls it (GenImg -> Img2Tz -> Search)
+ * and turns a match into a punch for the employee mapped to the template's page.
+ * It has no clock, so the punch time is the gateway's. Enrolment is out of scope:
+ * templates are enrolled with the vendor's tool and mapped in config.
+ */
+export class R30xTerminal implements TerminalDriver {
+  readonly driver = 'r30x';
+  private port: SerialPort | undefined;
+  private readonly deframer = new R30xDeframer();
+  private waiting: { resolve: (p: R30xPacket) => void; reject: (e: Error) => void; timer: NodeJS.Timeout } | undefined;
+  private stopped = true;
+  private loop: Promise<void> | undefined;
+  private wake: (() => void) | undefined;
+  private lastState: 'online' | 'offline' | 'error' | undefined;
+  private lastMatch = { pageId: -1, atMs: 0 };
+  readonly stats = { polls: 0, matches: 0, unknownFingers: 0, badImages: 0 };
+
+  constructor(
+    private readonly config: R30xTerminalConfig,
+    private readonly ctx: TerminalContext,
+    private readonly log: Logger,
+  ) {}
+
+  get id(): string {
+    return this.config.id;
+  }
+
+  get zone(): string {
+    return this.config.zone;
+  }
+
+  start(): void {
+    this.stopped = false;
+    this.loop = this.run();
+  }
+
+  private async run(): Promise<void> {
+    while (!this.stopped) {
+      try {
+        await this.open();
+        await this.serve();
+      } catch (err) {
+        if (this.stopped) break;
+        const reason = (err as Error).message;
+        this.setState('offline', reason);
+        this.log.warn({ port: this.config.port, retryInMs: this.config.reopenDelayMs }, `fingerprint module unavailable: ${reason}`);
+      } finally {
+        this.closePort();
+      }
+      if (!this.stopped) await this.pause(this.config.reopenDelayMs);
+    }
+  }
+
+  private open(): Promise<void> {
+    return new Promise((resolve, reject) => {
+      const port = new SerialPort({ path: this.config.port, baudRate: this.config.baudRate, autoOpen: false });
+      this.port = port;
+      port.on('data', (chunk: Buffer) => this.onBytes(chunk));
+      port.on('error', () => this.failWaiting(new Error('serial port error')));
+      port.on('close', () => this.failWaiting(new Error('serial port closed')));
+      port.open((err) => (err ? reject(new Error(`cannot open ${this.config.port}: ${err.message}`)) : resolve()));
+    });
+  }
+
+  private onBytes(chunk: Buffer): void {
+    const { packets, errors } = this.deframer.push(chunk);
+    for (const e of errors) this.log.debug({ err: e.message }, 'line noise from fingerprint module skipped');
+    for (const p of packets) {
+      if (p.address !== this.config.address) continue;
+      const waiting = this.waiting;
+      this.waiting = undefined;
+      if (waiting) {
+        clearTimeout(waiting.timer);
+        waiting.resolve(p);
+      }
+    }
+  }
+
+  private failWaiting(err: Error): void {
+    const waiting = this.waiting;
+    this.waiting = undefined;
+    if (waiting) {
+      clearTimeout(waiting.timer);
+      waiting.reject(err);
+    }
+  }
+
+  private command(packet: Buffer, what: string): Promise<R30xPacket> {
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.waiting = undefined;
+        reject(new Error(`no answer to ${what} within ${this.config.replyTimeoutMs} ms`));
+      }, this.config.replyTimeoutMs);
+      this.waiting = { resolve, reject, timer };
+      this.port?.write(packet);
+    });
+  }
+
+  private async serve(): Promise<void> {
+    const { address } = this.config;
+    const pwd = decodeConfirmation(await this.command(vfyPwd(this.config.password, address), 'VfyPwd'));
+    if (!pwd.ok) {
+      this.setState('error', `module refused the password (${pwd.name}): set password in the terminal config`);
+      throw new Error(`module refused the password: ${pwd.meaning}`);
+    }
+    const sys = decodeReadSysParaReply(await this.command(readSysPara(address), 'ReadSysPara'));
+    const librarySize = sys.params?.librarySize ?? this.config.librarySize;
+    this.setState('online');
+    this.log.info({ port: this.config.port, librarySize, securityLevel: sys.params?.securityLevel }, 'fingerprint module ready');
+    while (!this.stopped) {
+      await this.pollOnce(librarySize);
+      await this.pause(this.config.pollIntervalMs);
+    }
+  }
+
+  private async pollOnce(librarySize: number): Promise<void> {
+    const { address } = this.config;
+    this.stats.polls++;
+    const image = decodeConfirmation(await this.command(genImg(address), 'GenImg'));
+    if (image.name === 'NO_FINGER') return;
+    if (!image.ok) return void this.stats.badImages++;
+    const features = decodeConfirmation(await this.command(img2Tz(1, address), 'Img2Tz'));
+    if (!features.ok) {
+      this.stats.badImages++;
+      return void this.log.info({ reason: features.meaning }, 'finger image unusable; employee should try again');
+    }
+    const result = decodeSearchReply(await this.command(search(1, 0, librarySize, address), 'Search'));
+    if (!result.match) {
+      this.stats.unknownFingers++;
+      return void this.log.info({ reason: result.confirmation.meaning }, 'finger not in the library');
+    }
+    const { pageId, score } = result.match;
+    const nowMs = Date.now();
+    // A finger left on the sensor matches on every poll: one punch per placement.
+    if (pageId === this.lastMatch.pageId && nowMs - this.lastMatch.atMs < this.config.repeatWindowMs) return;
+    this.lastMatch = { pageId, atMs: nowMs };
+    this.stats.matches++;
+    const employee = this.config.employees[String(pageId)] ?? `${this.config.unmappedPrefix}${pageId}`;
+    const deviceTime = utcToDeviceTime(nowMs, this.zone);
+    this.ctx.record({
+      kind: 'punch',
+      terminal: this.id,
+      employee,
+      deviceTime,
+      zone: this.zone,
+      time: deviceTimeToUtc(deviceTime, this.zone),
+      skewMs: null,
+      verify: 'finger',
+      receivedAt: new Date(nowMs).toISOString(),
+    });
+    this.log.info({ pageId, score, employee, mapped: String(pageId) in this.config.employees }, 'fingerprint match');
+  }
+
+  private pause(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(done, ms);
+      function done() {
+        clearTimeout(timer);
+        resolve();
+      }
+      this.wake = done;
+    });
+  }
+
+  private closePort(): void {
+    const port = this.port;
+    this.port = undefined;
+    this.deframer.reset();
+    port?.removeAllListeners('data');
+    if (port?.isOpen) port.close(() => undefined);
+  }
+
+  private setState(state: 'online' | 'offline' | 'error', reason?: string): void {
+    if (state === this.lastState) return;
+    this.lastState = state;
+    this.ctx.record({ kind: 'terminal_status', terminal: this.id, state, at: new Date().toISOString(), ...(reason !== undefined && { reason }) });
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    this.wake?.();
+    this.failWaiting(new Error('stopping'));
+    await this.loop;
+  }
+}
