@@ -56,17 +56,32 @@ export const RegistrySeed = z.strictObject({
         name: z.string().min(1).max(200),
         zone: IanaZone.default('Asia/Jakarta'),
         gateways: z.array(z.string().regex(GATEWAY_ID_PATTERN, 'a gateway id')).default([]),
+        employees: z
+          .array(
+            z.strictObject({
+              pin: z.string().regex(/^[A-Za-z0-9_-]{1,32}$/).describe('user id as enrolled on the OPD\'s terminals'),
+              nip: z.string().regex(/^[0-9A-Za-z.-]{1,32}$/).optional().describe('civil-servant number (NIP)'),
+              name: z.string().min(1).max(200),
+            }),
+          )
+          .default([])
+          .describe('the roster: terminal user id -> employee; punches from unknown ids are kept and flagged'),
       }),
     )
     .default([]),
 }).superRefine((seed, ctx) => {
   const owner = new Map<string, string>();
-  seed.opds.forEach((opd, i) =>
+  seed.opds.forEach((opd, i) => {
     opd.gateways.forEach((gw, j) => {
       const other = owner.get(gw);
       if (other !== undefined) ctx.addIssue({ code: 'custom', path: ['opds', i, 'gateways', j], message: `gateway ${gw} already belongs to OPD ${other}` });
       owner.set(gw, opd.code);
-    }),
-  );
+    });
+    const pins = new Set<string>();
+    opd.employees.forEach((e, j) => {
+      if (pins.has(e.pin)) ctx.addIssue({ code: 'custom', path: ['opds', i, 'employees', j, 'pin'], message: `pin ${e.pin} appears twice in OPD ${opd.code}` });
+      pins.add(e.pin);
+    });
+  });
 });
 export type RegistrySeed = z.infer<typeof RegistrySeed>;

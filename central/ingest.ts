@@ -123,7 +123,11 @@ export class Ingest {
   private async onEvents(gateway: string, batch: EventsBatch): Promise<void> {
     const opd = this.opdOf(gateway);
     if (opd === undefined) return;
-    await this.writer.write(batch.records.map((r) => recordToPoint(r, { opd, gateway })));
+    const nipOf = (pin: string) => {
+      const employee = this.registry.employee(opd, pin);
+      return employee === undefined ? undefined : employee.nip;
+    };
+    await this.writer.write(batch.records.map((r) => recordToPoint(r, { opd, gateway, nipOf })));
     this.counters.batches++;
     this.counters.records += batch.records.length;
     const base = Math.max(this.registry.ackedSeq(gateway), batch.ackedSeq);

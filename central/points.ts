@@ -14,6 +14,8 @@ import type { EventRecord, Health, PunchRecord } from '../protocols/mqtt/payload
 export interface PointContext {
   opd: string;
   gateway: string;
+  /** Roster lookup: the NIP of a terminal user id, null when on the roster without one, undefined when unknown. */
+  nipOf?: (pin: string) => string | null | undefined;
 }
 
 const NS_PER_S = 1_000_000_000n;
@@ -27,6 +29,13 @@ function identityNanos(parts: readonly string[]): bigint {
 export function punchTimestamp(punch: Pick<PunchRecord, 'terminal' | 'employee' | 'deviceTime' | 'status' | 'time'>): string {
   const seconds = BigInt(Math.floor(Date.parse(punch.time) / 1000));
   return (seconds * NS_PER_S + identityNanos([punch.terminal, punch.employee, punch.deviceTime, punch.status ?? ''])).toString();
+}
+
+/** Punches from user ids missing from the roster are kept and flagged, never dropped. */
+function rosterFields(ctx: PointContext, pin: string): { known: boolean; nip?: string } {
+  const nip = ctx.nipOf?.(pin);
+  if (nip === undefined) return { known: false };
+  return nip === null ? { known: true } : { known: true, nip };
 }
 
 /** Status and clock records of one terminal are seconds apart; seq keeps replays idempotent. */
@@ -43,6 +52,7 @@ export function recordToPoint(record: EventRecord, ctx: PointContext): IPoint {
         tags,
         fields: {
           employee: record.employee,
+          ...rosterFields(ctx, record.employee),
           device_time: record.deviceTime,
           zone: record.zone,
           status: record.status ?? '',

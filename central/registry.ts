@@ -3,6 +3,12 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { RegistrySeed } from './config.js';
 
+export interface Employee {
+  pin: string;
+  nip: string | null;
+  name: string;
+}
+
 export interface GatewayEntry {
   id: string;
   opd: string;
@@ -26,6 +32,10 @@ export class Registry {
     this.db.exec(`
       CREATE TABLE IF NOT EXISTS opds (code TEXT PRIMARY KEY, name TEXT NOT NULL, zone TEXT NOT NULL);
       CREATE TABLE IF NOT EXISTS gateways (id TEXT PRIMARY KEY, opd TEXT NOT NULL REFERENCES opds(code));
+      CREATE TABLE IF NOT EXISTS employees (
+        opd TEXT NOT NULL REFERENCES opds(code), pin TEXT NOT NULL, nip TEXT, name TEXT NOT NULL,
+        PRIMARY KEY (opd, pin)
+      );
       CREATE TABLE IF NOT EXISTS ingest_progress (gateway TEXT PRIMARY KEY, acked_seq INTEGER NOT NULL);
     `);
     this.stmts = {
@@ -33,6 +43,10 @@ export class Registry {
         'INSERT INTO opds (code, name, zone) VALUES (?, ?, ?) ON CONFLICT(code) DO UPDATE SET name = excluded.name, zone = excluded.zone',
       ),
       upsertGateway: this.db.prepare<[string, string]>('INSERT INTO gateways (id, opd) VALUES (?, ?) ON CONFLICT(id) DO UPDATE SET opd = excluded.opd'),
+      upsertEmployee: this.db.prepare<[string, string, string | null, string]>(
+        'INSERT INTO employees (opd, pin, nip, name) VALUES (?, ?, ?, ?) ON CONFLICT(opd, pin) DO UPDATE SET nip = excluded.nip, name = excluded.name',
+      ),
+      employee: this.db.prepare<[string, string], Employee>('SELECT pin, nip, name FROM employees WHERE opd = ? AND pin = ?'),
       gateway: this.db.prepare<[string], GatewayEntry>('SELECT id, opd FROM gateways WHERE id = ?'),
       progress: this.db.prepare<[string], { acked_seq: number }>('SELECT acked_seq FROM ingest_progress WHERE gateway = ?'),
       setProgress: this.db.prepare<[string, number]>(
@@ -47,12 +61,18 @@ export class Registry {
       for (const opd of seed.opds) {
         this.stmts.upsertOpd.run(opd.code, opd.name, opd.zone);
         for (const gw of opd.gateways) this.stmts.upsertGateway.run(gw, opd.code);
+        for (const e of opd.employees) this.stmts.upsertEmployee.run(opd.code, e.pin, e.nip ?? null, e.name);
       }
     })();
   }
 
   gateway(id: string): GatewayEntry | undefined {
     return this.stmts.gateway.get(id);
+  }
+
+  /** The roster entry of a terminal user id in an OPD, if the roster has it. */
+  employee(opd: string, pin: string): Employee | undefined {
+    return this.stmts.employee.get(opd, pin);
   }
 
   ackedSeq(gateway: string): number {

@@ -16,6 +16,7 @@ export interface OfficeSpec {
   opd: string;
   zone: string;
   terminal?: string;
+  employees?: { pin: string; nip?: string; name: string }[];
 }
 
 /**
@@ -42,7 +43,7 @@ export class TestSystem {
     this.brokerPort = await freePort();
     writeFileSync(
       join(this.dir, 'registry.yaml'),
-      stringify({ opds: [...this.offices, ...this.registeredOnly].map((o) => ({ code: o.opd, name: `OPD ${o.opd}`, zone: o.zone, gateways: [o.gateway] })) }),
+      stringify({ opds: [...this.offices, ...this.registeredOnly].map((o) => ({ code: o.opd, name: `OPD ${o.opd}`, zone: o.zone, gateways: [o.gateway], employees: o.employees ?? [] })) }),
     );
     writeFileSync(
       join(this.dir, 'central.yaml'),

@@ -8,7 +8,7 @@ import { eventually } from '../helpers/proc.js';
  * outbox, mqtt) -> pemda-central (aedes, ingest) -> influxd.
  */
 describe('serial terminal to InfluxDB', () => {
-  const system = new TestSystem([{ gateway: 'gw-bpkad', opd: 'bpkad', zone: 'Asia/Makassar' }], [{ gateway: 'gw-replay', opd: 'replay', zone: 'Asia/Jakarta' }]);
+  const system = new TestSystem([{ gateway: 'gw-bpkad', opd: 'bpkad', zone: 'Asia/Makassar', employees: [{ pin: '2001', nip: '198001012005011001', name: 'Andi' }] }], [{ gateway: 'gw-replay', opd: 'replay', zone: 'Asia/Jakarta' }]);
 
   beforeAll(() => system.start(), 90_000);
   afterAll(() => system.stop(), 60_000);
@@ -18,7 +18,7 @@ describe('serial terminal to InfluxDB', () => {
     system.terminal('gw-bpkad').writeRaw('2001,2026-11-26 07:58:09,0,1\r\n');
     const rows = await eventually(() => system.punches(`WHERE employee = '2001'`), (r) => r.length === 1, 20_000, 'punch 2001 in InfluxDB');
     const row = rows[0]!;
-    expect(row).toMatchObject({ opd: 'bpkad', gateway: 'gw-bpkad', terminal: 'term-1', employee: '2001', device_time: '2026-11-26T07:58:09', zone: 'Asia/Makassar', status: '0', verify: '1' });
+    expect(row).toMatchObject({ opd: 'bpkad', gateway: 'gw-bpkad', terminal: 'term-1', employee: '2001', device_time: '2026-11-26T07:58:09', zone: 'Asia/Makassar', status: '0', verify: '1', known: true, nip: '198001012005011001' });
     // 07:58:09 WITA is 23:58:09 UTC the day before; the sub-second digits only keep points apart.
     const ns = BigInt(row.time as number | string);
     expect(ns / 1_000_000_000n).toBe(BigInt(Date.UTC(2026, 10, 25, 23, 58, 9) / 1000));
@@ -37,6 +37,8 @@ describe('serial terminal to InfluxDB', () => {
       'two punches in the same second',
     );
     expect(rows.map((r) => r.employee).sort()).toEqual(['3001', '3002']);
+    // Not on the roster: kept, and flagged for the administrator.
+    expect(rows.map((r) => r.known)).toEqual([false, false]);
   });
 
   it('stores a replayed batch once', async () => {
