@@ -1,6 +1,6 @@
 import mqtt, { type MqttClient } from 'mqtt';
 import type { Logger } from 'pino';
-import { Ack, Birth, Death, EventsBatch, Health } from '../protocols/mqtt/payloads.js';
+import { Ack, Birth, CentralState, Death, EventsBatch, Health } from '../protocols/mqtt/payloads.js';
 import { decodeJson, encodeJson, PayloadError } from '../protocols/mqtt/decode.js';
 import { Topics } from '../protocols/mqtt/topics.js';
 import type { GatewayConfig } from './config.js';
@@ -22,6 +22,8 @@ export class Publisher {
   private inFlightUpTo: number | undefined;
   private ackTimer: NodeJS.Timeout | undefined;
   private consecutiveTimeouts = 0;
+  /** From the retained `$central/state`: false until the central says it is online. */
+  private centralOnline = false;
   lastAckAt: Date | undefined;
 
   constructor(
@@ -65,8 +67,10 @@ export class Publisher {
   private onConnect(): void {
     const client = this.client!;
     this.log.info({ bdSeq: this.bdSeq, url: this.config.mqtt.url }, 'connected to broker');
-    client.subscribe(this.topics.gateway(this.gw, 'ack'), { qos: 1 }, (err) => {
-      if (err) this.log.error({ err: err.message }, 'cannot subscribe to acks');
+    // The retained central state arrives right after subscribing: until it says
+    // online, records stay in the outbox (nobody would ack them).
+    client.subscribe({ [this.topics.gateway(this.gw, 'ack')]: { qos: 1 }, [this.topics.centralState()]: { qos: 1 } }, (err) => {
+      if (err) this.log.error({ err: err.message }, 'cannot subscribe to acks and central state');
     });
     const birth: Birth = { v: 1, state: 'online', bdSeq: this.bdSeq, ackedSeq: this.outbox.lastAckedSeq(), ...this.birthInfo };
     client.publish(this.topics.gateway(this.gw, 'status'), encodeJson(Birth, birth), { qos: 1, retain: true });
@@ -76,6 +80,7 @@ export class Publisher {
   private onClose(): void {
     if (this.inFlightUpTo !== undefined) this.log.info({ inFlightUpTo: this.inFlightUpTo }, 'connection lost with a batch unacked; will resend');
     this.clearInFlight();
+    this.centralOnline = false; // re-learned from the retained state after reconnecting
     // The next connection is a new session: its Last Will must carry the new bdSeq,
     // so a late death of this session cannot override the next birth.
     this.bdSeq = this.outbox.nextBdSeq();
@@ -83,14 +88,25 @@ export class Publisher {
   }
 
   private onMessage(topic: string, payload: Buffer): void {
-    if (topic !== this.topics.gateway(this.gw, 'ack')) return;
-    let ack: Ack;
     try {
-      ack = decodeJson(Ack, topic, payload);
+      if (topic === this.topics.gateway(this.gw, 'ack')) this.onAck(decodeJson(Ack, topic, payload));
+      else if (topic === this.topics.centralState()) this.onCentralState(payload.byteLength === 0 ? undefined : decodeJson(CentralState, topic, payload));
     } catch (err) {
-      if (err instanceof PayloadError) return void this.log.error({ topic, err: err.message }, 'bad ack from central ignored');
+      if (err instanceof PayloadError) return void this.log.error({ topic, err: err.message }, 'bad message from central ignored');
       throw err;
     }
+  }
+
+  private onCentralState(state: CentralState | undefined): void {
+    const online = state?.state === 'online';
+    if (online === this.centralOnline) return;
+    this.centralOnline = online;
+    this.log.info({ centralOnline: online }, online ? 'central is online; sending backlog' : 'central is offline; holding records in the outbox');
+    if (online) this.rewind();
+    else this.clearInFlight();
+  }
+
+  private onAck(ack: Ack): void {
     const applied = this.outbox.ack(ack.seq);
     if (applied < ack.seq) this.log.warn({ ack: ack.seq, highestSeq: applied }, 'ack beyond anything this gateway sent; clamped');
     this.lastAckAt = new Date();
@@ -105,7 +121,7 @@ export class Publisher {
   /** Called when the outbox has something new. */
   pump(): void {
     const client = this.client;
-    if (!client?.connected || this.inFlightUpTo !== undefined) return;
+    if (!client?.connected || !this.centralOnline || this.inFlightUpTo !== undefined) return;
     const ackedSeq = this.outbox.lastAckedSeq();
     const records = this.outbox.pending(ackedSeq, this.config.mqtt.batchSize);
     if (records.length === 0) return;
