@@ -17,6 +17,10 @@ export interface OfficeSpec {
   zone: string;
   terminal?: string;
   employees?: { pin: string; nip?: string; name: string }[];
+  /** Terminal configs to use instead of the default line terminal on a socat pty. */
+  terminals?: Record<string, unknown>[];
+  /** Extra gateway mqtt settings (e.g. batchSize). */
+  mqtt?: Record<string, unknown>;
 }
 
 /**
@@ -56,17 +60,22 @@ export class TestSystem {
     );
     await this.startCentral();
     for (const office of this.offices) {
-      const terminal = office.terminal ?? 'term-1';
-      const pty = await PtyPair.open(join(this.dir, `${office.gateway}-device`), join(this.dir, `${office.gateway}-serial`));
-      this.ptys.push(pty);
-      this.terminals.set(office.gateway, new LineTerminalSim(pty.devicePath, office.zone, { fields: ['employee', 'time', 'status', 'verify'] }));
+      let terminals = office.terminals;
+      if (!terminals) {
+        const pty = await PtyPair.open(join(this.dir, `${office.gateway}-device`), join(this.dir, `${office.gateway}-serial`));
+        this.ptys.push(pty);
+        this.terminals.set(office.gateway, new LineTerminalSim(pty.devicePath, office.zone, { fields: ['employee', 'time', 'status', 'verify'] }));
+        terminals = [
+          { id: office.terminal ?? 'term-1', driver: 'line-serial', port: pty.gatewayPath, zone: office.zone, format: { fields: ['employee', 'time', 'status', 'verify'] }, reopenDelayMs: 500 },
+        ];
+      }
       writeFileSync(
         this.gatewayConfigPath(office.gateway),
         stringify({
           gateway: { id: office.gateway, dataDir: `${office.gateway}-data` },
-          mqtt: { url: `mqtt://127.0.0.1:${this.brokerPort}`, reconnectMs: 300, ackTimeoutMs: 2000 },
+          mqtt: { url: `mqtt://127.0.0.1:${this.brokerPort}`, reconnectMs: 300, ackTimeoutMs: 2000, ...office.mqtt },
           health: { intervalS: 2 },
-          terminals: [{ id: terminal, driver: 'line-serial', port: pty.gatewayPath, zone: office.zone, format: { fields: ['employee', 'time', 'status', 'verify'] }, reopenDelayMs: 500 }],
+          terminals,
           log: { level: 'debug' },
         }),
       );
@@ -88,7 +97,9 @@ export class TestSystem {
   async startGateway(gateway: string): Promise<NodeProcess> {
     const proc = NodeProcess.start(gateway, 'edge/main.js', ['run', '--config', this.gatewayConfigPath(gateway)]);
     this.gateways.set(gateway, proc);
-    await proc.waitForLog((l) => l.msg === 'terminal port open', 20_000, '"terminal port open"');
+    // A line terminal's port must be open before a test writes to it.
+    const ready = this.terminals.has(gateway) ? 'terminal port open' : 'connected to broker';
+    await proc.waitForLog((l) => l.msg === ready, 20_000, `"${ready}"`);
     return proc;
   }
 
@@ -110,6 +121,13 @@ export class TestSystem {
 
   async punches(where = ''): Promise<Record<string, unknown>[]> {
     return this.influx.query(DATABASE, `SELECT * FROM punch ${where}`);
+  }
+
+  /** A pty pair whose lifetime the system manages (e.g. for a serial device simulator). */
+  async ptyPair(name: string): Promise<PtyPair> {
+    const pty = await PtyPair.open(join(this.dir, `${name}-device`), join(this.dir, `${name}-serial`));
+    this.ptys.push(pty);
+    return pty;
   }
 
   async stop(): Promise<void> {

@@ -139,9 +139,20 @@ export class ZkSession extends EventEmitter {
     return result;
   }
 
-  /** A plain request: the first reply packet. */
+  /**
+   * A plain request: its reply, recognised by the echoed reply id. A late reply to
+   * an earlier request (e.g. the ACK_OK that trails a data chunk) is skipped, or
+   * every later answer would be taken for the previous question.
+   */
   request(command: number, data?: Uint8Array, timeoutMs?: number): Promise<ZkPacket> {
-    return this.exchange<ZkPacket>(command, data, (packet, done) => done(packet), timeoutMs);
+    return this.exchange<ZkPacket>(
+      command,
+      data,
+      (packet, done) => {
+        if (packet.replyId === this.replyId) done(packet);
+      },
+      timeoutMs,
+    );
   }
 
   /** A request whose answer is DATA, or PREPARE_DATA + DATA... + ACK_OK. */
@@ -153,6 +164,10 @@ export class ZkSession extends EventEmitter {
       command,
       data,
       (packet, done) => {
+        // Some firmware leaves the reply id of DATA packets at 0, so only acks are
+        // matched by id; a stale ACK_OK trailing the previous chunk is skipped.
+        const isData = packet.command === CMD.DATA || packet.command === CMD.PREPARE_DATA;
+        if (!isData && packet.replyId !== this.replyId) return;
         if (expected === undefined) {
           if (packet.command === CMD.DATA) return done(packet.data);
           if (packet.command !== CMD.PREPARE_DATA) throw new ZkReplyError(`expected DATA or PREPARE_DATA, got ${commandName(packet.command)}`);
