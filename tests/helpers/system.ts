@@ -34,6 +34,8 @@ export class TestSystem {
   brokerPort = 0;
   readonly gateways = new Map<string, NodeProcess>();
   readonly terminals = new Map<string, LineTerminalSim>();
+  /** Extra top-level gateway settings per gateway id (e.g. adms). */
+  readonly gatewayExtra = new Map<string, Record<string, unknown>>();
   private readonly ptys: PtyPair[] = [];
 
   /** `offices` get a gateway process each; `registeredOnly` are only in the registry. */
@@ -77,6 +79,7 @@ export class TestSystem {
           health: { intervalS: 2 },
           terminals,
           log: { level: 'debug' },
+          ...this.gatewayExtra.get(office.gateway),
         }),
       );
       await this.startGateway(office.gateway);
