@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import mqtt, { type MqttClient } from 'mqtt';
 import type { Logger } from 'pino';
 import { CentralState, EventsBatch, GatewayStatus, Health, Ack } from '../protocols/mqtt/payloads.js';
@@ -186,8 +187,10 @@ export class Ingest {
     await Promise.allSettled([...this.chains.values()]);
     if (!client) return;
     if (client.connected) {
-      await client.publishAsync(this.topics.centralState(), encodeJson(CentralState, { v: 1, state: 'offline', at: new Date().toISOString() }), { qos: 1, retain: true }).catch(() => undefined);
+      await Promise.race([sleep(2000), client.publishAsync(this.topics.centralState(), encodeJson(CentralState, { v: 1, state: 'offline', at: new Date().toISOString() }), { qos: 1, retain: true })]).catch(() => undefined);
     }
-    await client.endAsync();
+    // A broker that is itself going away must not keep us from exiting.
+    await Promise.race([client.endAsync(), sleep(2000)]);
+    client.end(true);
   }
 }

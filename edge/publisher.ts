@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import mqtt, { type MqttClient } from 'mqtt';
 import type { Logger } from 'pino';
 import { Ack, Birth, CentralState, Death, EventsBatch, Health } from '../protocols/mqtt/payloads.js';
@@ -166,8 +167,10 @@ export class Publisher {
     if (!client) return;
     // A clean stop is still "offline" for the command room: publish the death ourselves.
     if (client.connected) {
-      await client.publishAsync(this.topics.gateway(this.gw, 'status'), encodeJson(Death, { v: 1, state: 'offline', bdSeq: this.bdSeq }), { qos: 1, retain: true }).catch(() => undefined);
+      await Promise.race([sleep(2000), client.publishAsync(this.topics.gateway(this.gw, 'status'), encodeJson(Death, { v: 1, state: 'offline', bdSeq: this.bdSeq }), { qos: 1, retain: true })]).catch(() => undefined);
     }
-    await client.endAsync();
+    // A broker that is itself going away must not keep us from exiting.
+    await Promise.race([client.endAsync(), sleep(2000)]);
+    client.end(true);
   }
 }

@@ -16,15 +16,19 @@ const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const RUN = join(ROOT, '.run', 'demo');
 const DB = 'pemda';
 
+/** One office per Indonesian time zone and terminal kind the gateway supports. */
 const OFFICES = [
-  { gateway: 'gw-dinkes', opd: 'dinkes', name: 'Dinas Kesehatan', zone: 'Asia/Jakarta', prefix: '1' },
-  { gateway: 'gw-bpkad', opd: 'bpkad', name: 'Badan Pengelolaan Keuangan dan Aset Daerah', zone: 'Asia/Makassar', prefix: '2' },
-  { gateway: 'gw-dukcapil', opd: 'dukcapil', name: 'Dinas Kependudukan dan Pencatatan Sipil', zone: 'Asia/Jayapura', prefix: '3' },
-];
+  { gateway: 'gw-dinkes', opd: 'dinkes', name: 'Dinas Kesehatan', zone: 'Asia/Jakarta', kind: 'line' },
+  { gateway: 'gw-bpkad', opd: 'bpkad', name: 'Badan Pengelolaan Keuangan dan Aset Daerah', zone: 'Asia/Makassar', kind: 'zk' },
+  { gateway: 'gw-dukcapil', opd: 'dukcapil', name: 'Dinas Kependudukan dan Pencatatan Sipil', zone: 'Asia/Jayapura', kind: 'adms' },
+  { gateway: 'gw-disdik', opd: 'disdik', name: 'Dinas Pendidikan', zone: 'Asia/Jakarta', kind: 'r30x' },
+] as const;
+type Office = (typeof OFFICES)[number];
 
 const children: ChildProcess[] = [];
 const ptys: PtyPair[] = [];
 let influx: Influxd | undefined;
+let central: ChildProcess | undefined;
 
 function node(name: string, script: string, args: string[]): ChildProcess {
   const child = spawn(process.execPath, [join(ROOT, 'dist', script), ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
@@ -67,32 +71,76 @@ async function main(): Promise<void> {
     join(RUN, 'central.yaml'),
     stringify({ broker: { host: '127.0.0.1', port: brokerPort }, influx: { url: influx.url, database: DB }, registry: { db: 'central.sqlite', seed: 'registry.yaml' } }),
   );
-  node('central', 'central/main.js', ['run', '--config', join(RUN, 'central.yaml')]);
+  central = node('central', 'central/main.js', ['run', '--config', join(RUN, 'central.yaml')]);
 
-  for (const office of OFFICES) {
-    const pty = await PtyPair.open(join(RUN, `${office.gateway}.device`), join(RUN, `${office.gateway}.serial`));
-    ptys.push(pty);
+  for (const [i, office] of OFFICES.entries()) {
+    const prefix = String(i + 1);
+    const { terminal, extra, startSim } = await prepareTerminal(office, prefix);
     writeFileSync(
       join(RUN, `${office.gateway}.yaml`),
       stringify({
         gateway: { id: office.gateway, dataDir: `${office.gateway}-data` },
         mqtt: { url: `mqtt://127.0.0.1:${brokerPort}` },
         health: { intervalS: 15 },
-        terminals: [{ id: 'lobby', driver: 'line-serial', port: pty.gatewayPath, zone: office.zone, format: { fields: ['employee', 'time', 'status', 'verify'] } }],
+        terminals: [terminal],
+        ...extra,
       }),
     );
     node(office.gateway, 'edge/main.js', ['run', '--config', join(RUN, `${office.gateway}.yaml`)]);
-    node(`sim-${office.opd}`, 'sim/line-terminal-main.js', ['--device', pty.devicePath, '--zone', office.zone, '--employee-prefix', office.prefix, '--mean-interval-ms', '2500']);
+    startSim();
   }
 
   const q = `SELECT opd, gateway, terminal, employee, device_time, zone FROM punch ORDER BY time DESC LIMIT 10`;
   console.log(`
-Demo running: 3 offices (WIB, WITA, WIT) punching into a central on mqtt://127.0.0.1:${brokerPort}
+Demo running: 4 offices (WIB, WITA, WIT) with a line terminal, a ZK terminal, an ADMS push terminal and an R30x module punching into a central on mqtt://127.0.0.1:${brokerPort}
 InfluxDB: ${influx.url}, database "${DB}". Latest punches:
   curl -sG '${influx.url}/query' --data-urlencode 'db=${DB}' --data-urlencode "q=${q}"
 Counts per office are printed every 15 s. Files and logs: ${RUN}. Ctrl-C stops everything.
 `);
   setInterval(() => void report(), 15_000).unref();
+}
+
+/** The terminal config of an office and the simulator that plays its device. */
+async function prepareTerminal(office: Office, prefix: string): Promise<{ terminal: Record<string, unknown>; extra: Record<string, unknown>; startSim: () => void }> {
+  const sim = (name: string, args: string[]) => () => void node(`sim-${office.opd}`, `sim/${name}.js`, args);
+  switch (office.kind) {
+    case 'line': {
+      const pty = await PtyPair.open(join(RUN, `${office.gateway}.device`), join(RUN, `${office.gateway}.serial`));
+      ptys.push(pty);
+      return {
+        terminal: { id: 'lobby', driver: 'line-serial', port: pty.gatewayPath, zone: office.zone, format: { fields: ['employee', 'time', 'status', 'verify'] } },
+        extra: {},
+        startSim: sim('line-terminal-main', ['--device', pty.devicePath, '--zone', office.zone, '--employee-prefix', prefix, '--mean-interval-ms', '2500']),
+      };
+    }
+    case 'zk': {
+      const port = await freePort();
+      // Its clock runs 95 s fast: the gateway measures the skew, corrects punches and raises the alarm.
+      return {
+        terminal: { id: 'x100c', driver: 'zk', host: '127.0.0.1', port, zone: office.zone, reconcileIntervalS: 60 },
+        extra: {},
+        startSim: sim('zk-terminal-main', ['--tcp-port', String(port), '--udp-port', 'off', '--zone', office.zone, '--records', '500', '--employee-prefix', prefix, '--mean-interval-ms', '3000', '--clock-offset-ms', '95000']),
+      };
+    }
+    case 'adms': {
+      const port = await freePort();
+      return {
+        terminal: { id: 'face-1', driver: 'adms', serialNumber: 'DEMO0000000003', zone: office.zone },
+        extra: { adms: { host: '127.0.0.1', port } },
+        startSim: sim('adms-terminal-main', ['--server', `http://127.0.0.1:${port}`, '--sn', 'DEMO0000000003', '--zone', office.zone, '--employee-prefix', prefix, '--mean-interval-ms', '3000']),
+      };
+    }
+    case 'r30x': {
+      const pty = await PtyPair.open(join(RUN, `${office.gateway}.device`), join(RUN, `${office.gateway}.serial`));
+      ptys.push(pty);
+      const employees = Object.fromEntries(Array.from({ length: 20 }, (_, p) => [String(p + 1), `${prefix}${String(p + 1).padStart(3, '0')}`]));
+      return {
+        terminal: { id: 'finger-1', driver: 'r30x', port: pty.gatewayPath, zone: office.zone, employees },
+        extra: {},
+        startSim: sim('r30x-module-main', ['--device', pty.devicePath, '--enrolled', '1-20', '--mean-interval-ms', '4000']),
+      };
+    }
+  }
 }
 
 async function report(): Promise<void> {
@@ -113,16 +161,23 @@ async function portFree(port: number): Promise<boolean> {
   });
 }
 
+async function stopAll(procs: ChildProcess[]): Promise<void> {
+  const running = procs.filter((c) => c.exitCode === null && c.signalCode === null);
+  const exits = running.map((c) => new Promise((r) => c.once('exit', r)));
+  for (const c of running) c.kill('SIGTERM');
+  const timer = setTimeout(() => running.forEach((c) => c.kill('SIGKILL')), 10_000);
+  await Promise.all(exits);
+  clearTimeout(timer);
+}
+
 let stopping = false;
 async function shutdown(code: number): Promise<void> {
   if (stopping) return;
   stopping = true;
   console.log('\n[demo] stopping: simulators, gateways, central, InfluxDB');
-  const exits = children.filter((c) => c.exitCode === null && c.signalCode === null).map((c) => new Promise((r) => c.once('exit', r)));
-  for (const c of children) c.kill('SIGTERM');
-  const timer = setTimeout(() => children.forEach((c) => c.kill('SIGKILL')), 10_000);
-  await Promise.all(exits);
-  clearTimeout(timer);
+  // Devices and gateways first, then the central (it flushes to InfluxDB), then InfluxDB.
+  await stopAll(children.filter((c) => c !== central));
+  await stopAll(central ? [central] : []);
   await Promise.all(ptys.map((p) => p.close()));
   await influx?.stop();
   console.log('[demo] stopped; nothing left running');

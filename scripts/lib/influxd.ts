@@ -52,7 +52,9 @@ bind-address = "127.0.0.1:${rpcPort}"
 
   private static spawn(configPath: string, dir: string): ChildProcess {
     const log = createWriteStream(join(dir, 'influxd.log'), { flags: 'a' });
-    const proc = spawn('influxd', ['run', '-config', configPath], { stdio: ['ignore', 'pipe', 'pipe'] });
+    // Its own process group: a Ctrl-C in the terminal must not stop InfluxDB before
+    // the central has flushed; the owner stops it last.
+    const proc = spawn('influxd', ['run', '-config', configPath], { stdio: ['ignore', 'pipe', 'pipe'], detached: true });
     proc.stdout?.pipe(log);
     proc.stderr?.pipe(log);
     proc.once('error', (err) => log.write(`spawn failed: ${err.message}\n`));
