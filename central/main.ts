@@ -8,12 +8,16 @@ import { loadCentralConfig, RegistrySeed, type CentralConfig } from './config.js
 import { Ingest } from './ingest.js';
 import { InfluxWriter } from './influx-writer.js';
 import { Registry } from './registry.js';
+import { sendCommand } from './command.js';
+import { Command, COMMAND_NAMES } from '../protocols/mqtt/payloads.js';
 
 const USAGE = `pemda-central: the command-center aggregator
 
 Usage:
   pemda-central run --config FILE     run broker, ingest and InfluxDB writer
   pemda-central config check FILE     validate a config file (and its registry seed) and exit
+  pemda-central command --config FILE --gateway GW --name sync-clock|download-logs [--terminal ID] [--timeout-s 60]
+                                      send a command to a gateway and print its result
   pemda-central --help
 
 Exit codes: 0 ok, 1 runtime failure, 2 bad usage or bad config.`;
@@ -85,11 +89,31 @@ async function run(configFile: string): Promise<void> {
   process.on('SIGTERM', () => void stop('SIGTERM'));
 }
 
+async function runCommand(configFile: string, gateway: string, name: string, terminal: string | undefined, timeoutS: number): Promise<number> {
+  const { value: config } = loadCentralConfig(configFile);
+  const parsed = Command.pick({ name: true, terminal: true }).safeParse({ name, terminal });
+  if (!parsed.success || !(timeoutS > 0)) {
+    console.error(`pemda-central command: --name must be one of ${COMMAND_NAMES.join(', ')}, --terminal a terminal id, --timeout-s a positive number`);
+    return 2;
+  }
+  const url = config.mqtt.url ?? `mqtt://127.0.0.1:${config.broker.port}`;
+  const result = await sendCommand({ ...config.mqtt, url }, gateway, parsed.data, timeoutS * 1000);
+  console.log(`${result.ok ? 'OK' : 'FAILED'}: ${result.message}`);
+  return result.ok ? 0 : 1;
+}
+
 async function main(argv: string[]): Promise<number> {
   const { values, positionals } = parseArgs({
     args: argv,
     allowPositionals: true,
-    options: { config: { type: 'string', short: 'c' }, help: { type: 'boolean', short: 'h' } },
+    options: {
+      config: { type: 'string', short: 'c' },
+      help: { type: 'boolean', short: 'h' },
+      gateway: { type: 'string' },
+      name: { type: 'string' },
+      terminal: { type: 'string' },
+      'timeout-s': { type: 'string', default: '60' },
+    },
   });
   const [command, sub, file] = positionals;
   if (values.help || command === undefined) {
@@ -99,6 +123,9 @@ async function main(argv: string[]): Promise<number> {
   if (command === 'run' && values.config) {
     await run(values.config);
     return -1;
+  }
+  if (command === 'command' && values.config && values.gateway && values.name) {
+    return runCommand(values.config, values.gateway, values.name, values.terminal, Number(values['timeout-s']));
   }
   if (command === 'config' && sub === 'check' && file) {
     const { value } = loadCentralConfig(file);

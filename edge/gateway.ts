@@ -1,4 +1,5 @@
 import type { Logger } from 'pino';
+import type { Command } from '../protocols/mqtt/payloads.js';
 import type { GatewayConfig, TerminalConfig } from './config.js';
 import { Outbox, type NewRecord } from './outbox.js';
 import { Publisher } from './publisher.js';
@@ -66,7 +67,20 @@ export class Gateway {
         cameras: [],
       },
       log,
+      (command) => this.runCommand(command),
     );
+  }
+
+  /** Runs a command on the named terminal, or on every terminal that supports it. */
+  private async runCommand(command: Command): Promise<{ ok: boolean; message: string }> {
+    const method = command.name === 'sync-clock' ? 'syncClock' : 'downloadLogs';
+    const targets = this.terminals.filter((t) => command.terminal === undefined || t.id === command.terminal);
+    if (command.terminal !== undefined && targets.length === 0) return { ok: false, message: `no terminal "${command.terminal}" on this gateway` };
+    const able = targets.filter((t) => t[method] !== undefined);
+    if (able.length === 0) return { ok: false, message: `${command.name} is not supported by ${targets.map((t) => `${t.id} (${t.driver})`).join(', ') || 'any terminal'}` };
+    const results = await Promise.allSettled(able.map((t) => t[method]!()));
+    const lines = results.map((r, i) => (r.status === 'fulfilled' ? r.value : `${able[i]!.id}: failed: ${(r.reason as Error).message}`));
+    return { ok: results.every((r) => r.status === 'fulfilled'), message: lines.join('; ') };
   }
 
   private record(record: NewRecord): boolean {

@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import mqtt, { type MqttClient } from 'mqtt';
 import type { Logger } from 'pino';
-import { Ack, Birth, CentralState, Death, EventsBatch, Health } from '../protocols/mqtt/payloads.js';
+import { Ack, Birth, CentralState, Command, CommandResult, Death, EventsBatch, Health } from '../protocols/mqtt/payloads.js';
 import { decodeJson, encodeJson, PayloadError } from '../protocols/mqtt/decode.js';
 import { Topics } from '../protocols/mqtt/topics.js';
 import type { GatewayConfig } from './config.js';
@@ -32,6 +32,7 @@ export class Publisher {
     private readonly outbox: Outbox,
     private readonly birthInfo: BirthInfo,
     private readonly log: Logger,
+    private readonly commandHandler: (command: Command) => Promise<{ ok: boolean; message: string }>,
   ) {
     this.topics = new Topics(config.mqtt.topicRoot);
   }
@@ -70,9 +71,12 @@ export class Publisher {
     this.log.info({ bdSeq: this.bdSeq, url: this.config.mqtt.url }, 'connected to broker');
     // The retained central state arrives right after subscribing: until it says
     // online, records stay in the outbox (nobody would ack them).
-    client.subscribe({ [this.topics.gateway(this.gw, 'ack')]: { qos: 1 }, [this.topics.centralState()]: { qos: 1 } }, (err) => {
-      if (err) this.log.error({ err: err.message }, 'cannot subscribe to acks and central state');
-    });
+    client.subscribe(
+      { [this.topics.gateway(this.gw, 'ack')]: { qos: 1 }, [this.topics.centralState()]: { qos: 1 }, [this.topics.gateway(this.gw, 'cmd')]: { qos: 1 } },
+      (err) => {
+        if (err) this.log.error({ err: err.message }, 'cannot subscribe to acks, commands and central state');
+      },
+    );
     const birth: Birth = { v: 1, state: 'online', bdSeq: this.bdSeq, ackedSeq: this.outbox.lastAckedSeq(), ...this.birthInfo };
     client.publish(this.topics.gateway(this.gw, 'status'), encodeJson(Birth, birth), { qos: 1, retain: true });
     this.rewind();
@@ -92,10 +96,24 @@ export class Publisher {
     try {
       if (topic === this.topics.gateway(this.gw, 'ack')) this.onAck(decodeJson(Ack, topic, payload));
       else if (topic === this.topics.centralState()) this.onCentralState(payload.byteLength === 0 ? undefined : decodeJson(CentralState, topic, payload));
+      else if (topic === this.topics.gateway(this.gw, 'cmd')) void this.onCommand(decodeJson(Command, topic, payload));
     } catch (err) {
       if (err instanceof PayloadError) return void this.log.error({ topic, err: err.message }, 'bad message from central ignored');
       throw err;
     }
+  }
+
+  private async onCommand(command: Command): Promise<void> {
+    this.log.info({ id: command.id, name: command.name, terminal: command.terminal }, 'command received');
+    let result: { ok: boolean; message: string };
+    try {
+      result = await this.commandHandler(command);
+    } catch (err) {
+      result = { ok: false, message: (err as Error).message };
+    }
+    const reply: CommandResult = { v: 1, id: command.id, ...result, message: result.message.slice(0, 4000), at: new Date().toISOString() };
+    this.log.info({ id: command.id, ok: reply.ok }, `command result: ${reply.message}`);
+    this.client?.publish(this.topics.gateway(this.gw, 'cmd/result'), encodeJson(CommandResult, reply), { qos: 1 });
   }
 
   private onCentralState(state: CentralState | undefined): void {

@@ -21,6 +21,9 @@ export interface TerminalDriver {
   readonly zone: string;
   start(): void;
   stop(): Promise<void>;
+  /** Commands from the command room; a driver implements those its terminal supports. Each returns a one-line report. */
+  syncClock?(): Promise<string>;
+  downloadLogs?(): Promise<string>;
 }
 
 /**

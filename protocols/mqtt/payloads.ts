@@ -141,3 +141,24 @@ export const CentralState = z.strictObject({
   at: utcTime.optional(),
 });
 export type CentralState = z.infer<typeof CentralState>;
+
+/** Commands from the command room to a gateway (`{root}/{gw}/cmd`, QoS1). */
+export const COMMAND_NAMES = ['sync-clock', 'download-logs'] as const;
+export const Command = z.strictObject({
+  v: version,
+  id: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/).describe('chosen by the sender; echoed in the result'),
+  name: z.enum(COMMAND_NAMES).describe('sync-clock: set terminal clocks to the gateway clock; download-logs: reconcile terminal logs now'),
+  terminal: deviceId.optional().describe('one terminal; default: every terminal that supports the command'),
+  issuedAt: utcTime,
+});
+export type Command = z.infer<typeof Command>;
+
+/** `{root}/{gw}/cmd/result`, QoS1. */
+export const CommandResult = z.strictObject({
+  v: version,
+  id: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/),
+  ok: z.boolean(),
+  message: z.string().max(4000),
+  at: utcTime,
+});
+export type CommandResult = z.infer<typeof CommandResult>;

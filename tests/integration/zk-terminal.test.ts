@@ -2,7 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SerialPort } from 'serialport';
 import { ZkTerminalSim } from '../../sim/zk-terminal.js';
 import { TestSystem } from '../helpers/system.js';
-import { eventually } from '../helpers/proc.js';
+import { join } from 'node:path';
+import { eventually, NodeProcess } from '../helpers/proc.js';
 
 /**
  * ZK-protocol terminals on real sockets and a socat pty: simulated terminals, a real
@@ -89,6 +90,23 @@ describe('ZK terminals', () => {
     const rows = await eventually(() => system.influx.query('pemda', `SELECT * FROM terminal_clock WHERE terminal = 'zk-tcp'`), (r) => r.length >= 1, 20_000, 'clock record');
     expect(rows[0]).toMatchObject({ skew_ms: 120_000, alarm: true });
     await system.gateways.get('gw-dishub')!.waitForLog((l) => l.msg === 'terminal clock skew above threshold', 5000, 'skew alarm log');
+  });
+
+  it('sets the terminal clock on a command from the central', async () => {
+    const cli = (args: string[]) => NodeProcess.start('cli', 'central/main.js', ['command', '--config', join(system.dir, 'central.yaml'), '--timeout-s', '20', ...args]);
+    const sync = cli(['--gateway', 'gw-dishub', '--name', 'sync-clock', '--terminal', 'zk-tcp']);
+    expect(await sync.exited, sync.stderr).toBe(0);
+    await eventually(() => sync.lines.map((l) => l.msg).join('\n'), (out) => out.includes('OK: zk-tcp: clock set'), 5000, 'CLI output');
+    expect(tcp.stats.setTimes).toBe(1);
+    const rows = await eventually(() => system.influx.query('pemda', `SELECT * FROM terminal_clock WHERE terminal = 'zk-tcp' AND alarm = false`), (r) => r.length >= 1, 20_000, 'clock record after the sync');
+    expect(Math.abs(rows[0]!.skew_ms as number)).toBeLessThanOrEqual(1000);
+
+    const unknown = cli(['--gateway', 'gw-dishub', '--name', 'sync-clock', '--terminal', 'nope']);
+    expect(await unknown.exited).toBe(1);
+    expect(unknown.lines.map((l) => l.msg).join('\n')).toContain('FAILED: no terminal "nope" on this gateway');
+    const lineOnly = cli(['--gateway', 'gw-setda', '--name', 'sync-clock']);
+    expect(await lineOnly.exited).toBe(1);
+    expect(lineOnly.lines.map((l) => l.msg).join('\n')).toMatch(/FAILED: zk-badkey: .*not connected/);
   });
 
   it('says clearly when the comm key is wrong', async () => {

@@ -52,6 +52,7 @@ export class ZkTerminal implements TerminalDriver {
   private lastRecordedSkew: { skewMs: number; alarm: boolean } | undefined;
   /** A pull whose clear waits for the central's ack: count on the device and outbox position. */
   private pendingClear: { count: number; upToSeq: number } | undefined;
+  private jobs: Promise<unknown> = Promise.resolve();
   readonly stats = { reconciles: 0, downloaded: 0, newFromPull: 0, liveEvents: 0, clears: 0, badFrames: 0 };
 
   constructor(
@@ -140,7 +141,7 @@ export class ZkTerminal implements TerminalDriver {
     let nextReconcile = 0;
     while (!this.stopped) {
       if (Date.now() >= nextReconcile) {
-        await this.reconcile(session);
+        await this.exclusive(() => this.reconcile(session));
         nextReconcile = Date.now() + this.config.reconcileIntervalS * 1000;
       }
       const wait = Math.min(this.config.keepaliveS * 1000, Math.max(0, nextReconcile - Date.now()));
@@ -148,6 +149,37 @@ export class ZkTerminal implements TerminalDriver {
       if (result instanceof Error) throw result;
       if (!this.stopped) await this.measureClock(session);
     }
+  }
+
+  /** One multi-request job at a time (a bulk read must not interleave with another). */
+  private exclusive<T>(job: () => Promise<T>): Promise<T> {
+    const run = this.jobs.then(job, job);
+    this.jobs = run.catch(() => undefined);
+    return run;
+  }
+
+  private connected(): ZkSession {
+    if (!this.session || this.lastState !== 'online') throw new Error(`terminal ${this.id} is not connected (${this.where})`);
+    return this.session;
+  }
+
+  async syncClock(): Promise<string> {
+    const session = this.connected();
+    return this.exclusive(async () => {
+      const before = this.skewMs;
+      const now = DateTime.fromMillis(Date.now(), { zone: this.zone });
+      const reply = await session.request(CMD.SET_TIME, encodeSetTimeRequest({ year: now.year, month: now.month, day: now.day, hour: now.hour, minute: now.minute, second: now.second }));
+      if (reply.command !== CMD.ACK_OK) throw new Error(`terminal ${this.id} refused SET_TIME`);
+      await this.measureClock(session);
+      return `${this.id}: clock set (skew was ${(before ?? 0) / 1000} s, now ${(this.skewMs ?? 0) / 1000} s)`;
+    });
+  }
+
+  async downloadLogs(): Promise<string> {
+    const session = this.connected();
+    const before = this.stats.newFromPull;
+    await this.exclusive(() => this.reconcile(session));
+    return `${this.id}: log downloaded, ${this.stats.newFromPull - before} new punch(es)`;
   }
 
   private async measureClock(session: ZkSession): Promise<void> {
