@@ -26,7 +26,7 @@ export const SCHEMA_FILES: Record<string, () => string> = {
       {
         title: `Pemda MQTT contract v${payloads.CONTRACT_VERSION} payloads`,
         $defs: Object.fromEntries(
-          (['GatewayStatus', 'EventsBatch', 'Ack', 'Health', 'CentralState'] as const).map((name) => [name, z.toJSONSchema(payloads[name], { io: 'output', unrepresentable: 'any' })]),
+          (['GatewayStatus', 'EventsBatch', 'Ack', 'Health', 'CentralState', 'Command', 'CommandResult'] as const).map((name) => [name, z.toJSONSchema(payloads[name], { io: 'output', unrepresentable: 'any' })]),
         ),
       },
       null,
