@@ -21,7 +21,30 @@ export interface IngestCounters {
   acks: number;
   rejectedPayloads: number;
   unknownGateways: number;
-  gaps: number;
+}
+
+/**
+ * The ack for a stored batch. The cumulative part is the highest of what this
+ * central already holds, what the gateway says it holds (it may have been acked by
+ * another aggregator or before a restart), and any of the batch's ranges that extend
+ * it without a hole. Ranges further up (live records that overtook the backlog) are
+ * acked selectively; the records in between are simply still on their way.
+ */
+export function ackFor(batch: EventsBatch, storedSeq: number): { seq: number; ranges: [number, number][] } {
+  let seq = Math.max(storedSeq, batch.ackedSeq);
+  const ranges: [number, number][] = [];
+  for (const { seq: s } of batch.records) {
+    const last = ranges[ranges.length - 1];
+    if (last && s === last[1] + 1) last[1] = s;
+    else ranges.push([s, s]);
+  }
+  const selective: [number, number][] = [];
+  for (const [from, to] of ranges) {
+    if (from <= seq + 1) seq = Math.max(seq, to);
+    else selective.push([from, to]);
+  }
+  // More ranges than an ack carries: the rest are resent and acked next time.
+  return { seq, ranges: selective.slice(0, 100) };
 }
 
 /**
@@ -39,7 +62,7 @@ export class Ingest {
   /** Newest birth session per gateway: a late death of an older session is ignored. */
   private readonly sessions = new Map<string, number>();
   private readonly warnedUnknown = new Set<string>();
-  readonly counters: IngestCounters = { batches: 0, records: 0, acks: 0, rejectedPayloads: 0, unknownGateways: 0, gaps: 0 };
+  readonly counters: IngestCounters = { batches: 0, records: 0, acks: 0, rejectedPayloads: 0, unknownGateways: 0 };
 
   constructor(
     private readonly options: IngestOptions,
@@ -131,21 +154,13 @@ export class Ingest {
     await this.writer.write(batch.records.map((r) => recordToPoint(r, { opd, gateway, nipOf })));
     this.counters.batches++;
     this.counters.records += batch.records.length;
-    const base = Math.max(this.registry.ackedSeq(gateway), batch.ackedSeq);
-    const first = batch.records[0]!.seq;
-    const last = batch.records[batch.records.length - 1]!.seq;
-    let acked = base;
-    if (first <= base + 1) acked = Math.max(base, last);
-    else {
-      this.counters.gaps++;
-      this.log.error({ gateway, ackedSeq: base, first }, `sequence gap: records ${base + 1}..${first - 1} never arrived; not acking past ${base}`);
-    }
-    this.registry.setAckedSeq(gateway, acked);
-    await this.publishAck(gateway, acked);
+    const { seq, ranges } = ackFor(batch, this.registry.ackedSeq(gateway));
+    this.registry.setAckedSeq(gateway, seq);
+    await this.publishAck(gateway, seq, ranges);
   }
 
-  private async publishAck(gateway: string, seq: number): Promise<void> {
-    const ack: Ack = { v: 1, seq };
+  private async publishAck(gateway: string, seq: number, ranges: [number, number][]): Promise<void> {
+    const ack: Ack = { v: 1, seq, ...(ranges.length > 0 && { ranges }) };
     await this.client!.publishAsync(this.topics.gateway(gateway, 'ack'), encodeJson(Ack, ack), { qos: 1 });
     this.counters.acks++;
   }

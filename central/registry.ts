@@ -18,7 +18,7 @@ export interface GatewayEntry {
  * The central registry (SQLite): OPDs, which gateway belongs to which OPD (the wire
  * never says), and each gateway's ingest progress: the highest sequence up to which
  * every record is durably in InfluxDB. Progress survives restarts, so an ack never
- * goes backwards and a gap is noticed even after the central was down.
+ * goes backwards after the central was down.
  */
 export class Registry {
   private readonly db: Database.Database;

@@ -35,6 +35,8 @@ export const GatewayConfig = z
         reconnectMs: z.number().int().min(100).max(300_000).default(2000),
         batchSize: z.number().int().min(1).max(1000).default(200).describe('records per events message'),
         ackTimeoutMs: z.number().int().min(500).max(600_000).default(10_000).describe('resend a batch the central has not acked by then'),
+        liveWindowS: z.number().min(1).max(3600).default(60).describe('records younger than this are live: sent first, never rate-limited; older ones are backlog, marked historical'),
+        backlogRecordsPerSecond: z.number().int().min(1).max(100_000).default(500).describe('replay rate of the backlog after an outage'),
       })
       .prefault({}),
     health: z

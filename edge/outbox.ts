@@ -6,6 +6,15 @@ import type { EventRecord } from '../protocols/mqtt/payloads.js';
 /** What the gateway hands the outbox: a record before it has a sequence number. */
 export type NewRecord = EventRecord extends infer R ? (R extends EventRecord ? Omit<R, 'seq'> : never) : never;
 
+export interface PendingRecord {
+  record: EventRecord;
+  createdMs: number;
+}
+
+function toRecord(row: { seq: number; body: string }): EventRecord {
+  return { ...(JSON.parse(row.body) as NewRecord), seq: row.seq } as EventRecord;
+}
+
 export interface OutboxStats {
   depth: number;
   oldestAgeS: number | null;
@@ -15,7 +24,7 @@ export interface OutboxStats {
 /**
  * The gateway's durable outbox (SQLite, WAL, synchronous=FULL). A record is committed
  * here, with its per-gateway sequence number, before anything is published; it is
- * deleted only when the central's cumulative ack covers it. AUTOINCREMENT makes
+ * deleted only when an ack from the central covers it. AUTOINCREMENT makes
  * SQLite remember the highest sequence ever used, so numbers are never reused even
  * after every row has been acked and deleted.
  */
@@ -40,6 +49,7 @@ export class Outbox {
       -- download that returns every record again, must not create a second record.
       CREATE TABLE IF NOT EXISTS seen_punches (key TEXT PRIMARY KEY, seen_ms INTEGER NOT NULL);
       CREATE INDEX IF NOT EXISTS seen_punches_age ON seen_punches(seen_ms);
+      CREATE INDEX IF NOT EXISTS records_age ON records(created_ms);
     `);
     this.stmts = {
       insert: this.db.prepare<[string, number]>('INSERT INTO records (body, created_ms) VALUES (?, ?)'),
@@ -48,6 +58,14 @@ export class Outbox {
         'SELECT seq, body FROM records WHERE seq > ? ORDER BY seq LIMIT ?',
       ),
       deleteUpTo: this.db.prepare<[number]>('DELETE FROM records WHERE seq <= ?'),
+      deleteRange: this.db.prepare<[number, number]>('DELETE FROM records WHERE seq BETWEEN ? AND ?'),
+      oldestSeq: this.db.prepare<[], { seq: number | null }>('SELECT MIN(seq) AS seq FROM records'),
+      recent: this.db.prepare<[number, number], { seq: number; body: string; created_ms: number }>(
+        'SELECT seq, body, created_ms FROM records WHERE created_ms >= ? ORDER BY seq LIMIT ?',
+      ),
+      older: this.db.prepare<[number, number], { seq: number; body: string; created_ms: number }>(
+        'SELECT seq, body, created_ms FROM records WHERE created_ms < ? ORDER BY seq LIMIT ?',
+      ),
       getMeta: this.db.prepare<[string], { value: number }>('SELECT value FROM meta WHERE key = ?'),
       setMeta: this.db.prepare<[string, number]>('INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value'),
       stats: this.db.prepare<[], { depth: number; oldest: number | null }>('SELECT COUNT(*) AS depth, MIN(created_ms) AS oldest FROM records'),
@@ -103,32 +121,46 @@ export class Outbox {
 
   /** Unacked records after `afterSeq`, oldest first. */
   pending(afterSeq: number, limit: number): EventRecord[] {
-    return this.stmts.pending.all(afterSeq, limit).map((row) => ({ ...(JSON.parse(row.body) as NewRecord), seq: row.seq }) as EventRecord);
+    return this.stmts.pending.all(afterSeq, limit).map(toRecord);
+  }
+
+  /** Unacked records committed at or after `sinceMs` (live), oldest first. */
+  pendingSince(sinceMs: number, limit: number): PendingRecord[] {
+    return this.stmts.recent.all(sinceMs, limit).map((row) => ({ record: toRecord(row), createdMs: row.created_ms }));
+  }
+
+  /** Unacked records committed before `beforeMs` (backlog), oldest first. */
+  pendingBefore(beforeMs: number, limit: number): PendingRecord[] {
+    return this.stmts.older.all(beforeMs, limit).map((row) => ({ record: toRecord(row), createdMs: row.created_ms }));
   }
 
   /**
-   * Applies a cumulative ack: everything up to `seq` is durable centrally. An ack past
-   * the highest sequence this gateway ever issued (a replayed or foreign ack) is
-   * clamped, or later records would sit behind the cursor and never be sent.
-   * Returns the sequence actually applied.
+   * Applies an ack: every record up to `upTo`, and every record in `ranges`
+   * (inclusive [from, to] pairs), is durable centrally. Sequences past the highest
+   * this gateway ever issued (a replayed or foreign ack) are ignored. Returns how
+   * many records were deleted.
    */
-  ack(ackSeq: number): number {
+  ack(upTo: number, ranges: readonly (readonly [number, number])[] = []): number {
     return this.db.transaction(() => {
-      const seq = Math.min(ackSeq, this.highestSeq());
-      if (seq <= this.lastAckedSeq()) return this.lastAckedSeq();
-      this.stmts.deleteUpTo.run(seq);
-      this.stmts.setMeta.run('acked_seq', seq);
-      return seq;
+      const highest = this.highestSeq();
+      let deleted = this.stmts.deleteUpTo.run(Math.min(upTo, highest)).changes;
+      for (const [from, to] of ranges) {
+        if (from > to || from > highest) continue;
+        deleted += this.stmts.deleteRange.run(from, Math.min(to, highest)).changes;
+      }
+      return deleted;
     })();
+  }
+
+  /** Every record up to this sequence is acked (and deleted): the contiguous watermark. */
+  lastAckedSeq(): number {
+    const oldest = this.stmts.oldestSeq.get()?.seq;
+    return oldest != null ? oldest - 1 : this.highestSeq();
   }
 
   /** The highest sequence ever issued (SQLite's AUTOINCREMENT memory), 0 when none. */
   highestSeq(): number {
     return this.stmts.highestSeq.get()?.seq ?? 0;
-  }
-
-  lastAckedSeq(): number {
-    return this.stmts.getMeta.get('acked_seq')?.value ?? 0;
   }
 
   /** Birth/death session number: +1 per MQTT connection, persisted (Sparkplug bdSeq). */

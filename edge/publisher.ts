@@ -6,6 +6,7 @@ import { decodeJson, encodeJson, PayloadError } from '../protocols/mqtt/decode.j
 import { Topics } from '../protocols/mqtt/topics.js';
 import type { GatewayConfig } from './config.js';
 import type { Outbox } from './outbox.js';
+import { TokenBucket } from './token-bucket.js';
 
 export type BirthInfo = Omit<Birth, 'v' | 'state' | 'bdSeq' | 'ackedSeq'>;
 
@@ -19,8 +20,10 @@ export class Publisher {
   private client: MqttClient | undefined;
   private readonly topics: Topics;
   private bdSeq = 0;
-  /** Last seq of the batch awaiting its ack; undefined when none is in flight. */
-  private inFlightUpTo: number | undefined;
+  /** Sequences of the batch awaiting its ack; undefined when none is in flight. */
+  private inFlight: number[] | undefined;
+  private refillTimer: NodeJS.Timeout | undefined;
+  private readonly backlog: TokenBucket;
   private ackTimer: NodeJS.Timeout | undefined;
   private consecutiveTimeouts = 0;
   /** From the retained `$central/state`: false until the central says it is online. */
@@ -35,6 +38,7 @@ export class Publisher {
     private readonly commandHandler: (command: Command) => Promise<{ ok: boolean; message: string }>,
   ) {
     this.topics = new Topics(config.mqtt.topicRoot);
+    this.backlog = new TokenBucket(config.mqtt.backlogRecordsPerSecond, Math.max(config.mqtt.backlogRecordsPerSecond, config.mqtt.batchSize));
   }
 
   private get gw(): string {
@@ -83,7 +87,7 @@ export class Publisher {
   }
 
   private onClose(): void {
-    if (this.inFlightUpTo !== undefined) this.log.info({ inFlightUpTo: this.inFlightUpTo }, 'connection lost with a batch unacked; will resend');
+    if (this.inFlight !== undefined) this.log.info({ records: this.inFlight.length }, 'connection lost with a batch unacked; will resend');
     this.clearInFlight();
     this.centralOnline = false; // re-learned from the retained state after reconnecting
     // The next connection is a new session: its Last Will must carry the new bdSeq,
@@ -126,26 +130,48 @@ export class Publisher {
   }
 
   private onAck(ack: Ack): void {
-    const applied = this.outbox.ack(ack.seq);
-    if (applied < ack.seq) this.log.warn({ ack: ack.seq, highestSeq: applied }, 'ack beyond anything this gateway sent; clamped');
+    const ranges = ack.ranges ?? [];
+    this.outbox.ack(ack.seq, ranges);
     this.lastAckAt = new Date();
     this.consecutiveTimeouts = 0;
-    if (this.inFlightUpTo !== undefined) {
-      if (ack.seq < this.inFlightUpTo) this.log.warn({ ack: ack.seq, sent: this.inFlightUpTo }, 'central acked less than sent; resending the rest');
-      this.clearInFlight();
-    }
+    const inFlight = this.inFlight;
+    if (inFlight === undefined) return this.pump();
+    const covered = (seq: number) => seq <= ack.seq || ranges.some(([from, to]) => seq >= from && seq <= to);
+    const done = inFlight.filter(covered).length;
+    if (done === 0) return; // a late ack for an earlier batch: keep waiting for ours
+    if (done < inFlight.length) this.log.warn({ acked: done, sent: inFlight.length }, 'central acked part of a batch; resending the rest');
+    this.clearInFlight();
     this.pump();
   }
 
-  /** Called when the outbox has something new. */
+  /**
+   * Sends the next batch when nothing is in flight. Live records (younger than
+   * liveWindowS) go first and are never rate-limited; the backlog fills the rest of
+   * the batch at backlogRecordsPerSecond, marked historical, so a long outage's
+   * replay never delays this morning's punches.
+   */
   pump(): void {
     const client = this.client;
-    if (!client?.connected || !this.centralOnline || this.inFlightUpTo !== undefined) return;
-    const ackedSeq = this.outbox.lastAckedSeq();
-    const records = this.outbox.pending(ackedSeq, this.config.mqtt.batchSize);
-    if (records.length === 0) return;
-    const batch: EventsBatch = { v: 1, ackedSeq, records };
-    this.inFlightUpTo = records[records.length - 1]!.seq;
+    if (!client?.connected || !this.centralOnline || this.inFlight !== undefined) return;
+    clearTimeout(this.refillTimer);
+    this.refillTimer = undefined;
+    const { batchSize, liveWindowS } = this.config.mqtt;
+    const now = Date.now();
+    const liveSince = now - liveWindowS * 1000;
+    const live = this.outbox.pendingSince(liveSince, batchSize);
+    const room = Math.min(batchSize - live.length, this.backlog.available(now));
+    const backlog = room > 0 ? this.outbox.pendingBefore(liveSince, room) : [];
+    this.backlog.take(backlog.length, now);
+    if (live.length + backlog.length === 0) {
+      // Backlog waiting for budget: come back when it has refilled.
+      if (room <= 0 && this.outbox.pendingBefore(liveSince, 1).length > 0) this.refillTimer = setTimeout(() => this.pump(), this.backlog.msUntil(1, now));
+      return;
+    }
+    const records = [...backlog, ...live]
+      .sort((a, b) => a.record.seq - b.record.seq)
+      .map(({ record, createdMs }) => (record.kind === 'punch' && createdMs < liveSince ? { ...record, historical: true } : record));
+    const batch: EventsBatch = { v: 1, ackedSeq: this.outbox.lastAckedSeq(), records };
+    this.inFlight = records.map((r) => r.seq);
     client.publish(this.topics.gateway(this.gw, 'events'), encodeJson(EventsBatch, batch), { qos: 1 }, (err) => {
       if (err) this.log.warn({ err: err.message }, 'events publish failed; will resend');
     });
@@ -153,7 +179,7 @@ export class Publisher {
     const timeout = this.config.mqtt.ackTimeoutMs * Math.min(6, 2 ** this.consecutiveTimeouts);
     this.ackTimer = setTimeout(() => {
       this.consecutiveTimeouts++;
-      this.log.warn({ upTo: this.inFlightUpTo, waitedMs: timeout }, 'no ack from central; resending');
+      this.log.warn({ records: this.inFlight?.length, waitedMs: timeout }, 'no ack from central; resending');
       this.rewind();
     }, timeout);
   }
@@ -166,7 +192,7 @@ export class Publisher {
   private clearInFlight(): void {
     clearTimeout(this.ackTimer);
     this.ackTimer = undefined;
-    this.inFlightUpTo = undefined;
+    this.inFlight = undefined;
   }
 
   publishHealth(health: Health): void {
@@ -180,6 +206,7 @@ export class Publisher {
 
   async stop(): Promise<void> {
     this.clearInFlight();
+    clearTimeout(this.refillTimer);
     const client = this.client;
     this.client = undefined;
     if (!client) return;

@@ -111,10 +111,19 @@ export type Death = z.infer<typeof Death>;
 export const GatewayStatus = z.discriminatedUnion('state', [Birth, Death]);
 export type GatewayStatus = z.infer<typeof GatewayStatus>;
 
-/** `{root}/{gw}/ack`: every record with seq <= `seq` is durably stored centrally. */
+/**
+ * `{root}/{gw}/ack`: every record with seq <= `seq`, and every record in `ranges`, is
+ * durably stored centrally. Ranges let the central ack live records that overtook
+ * the backlog without waiting for it.
+ */
 export const Ack = z.strictObject({
   v: version,
-  seq: z.number().int().min(0),
+  seq: z.number().int().min(0).describe('cumulative: every record up to here is stored'),
+  ranges: z
+    .array(z.tuple([seq, seq]))
+    .max(100)
+    .optional()
+    .describe('selective: inclusive [from, to] ranges above seq that are stored too'),
 });
 export type Ack = z.infer<typeof Ack>;
 

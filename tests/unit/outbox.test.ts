@@ -40,16 +40,30 @@ describe('outbox', () => {
     box.close();
   });
 
-  it('deletes only what the cumulative ack covers, never goes backwards, clamps foreign acks', () => {
+  it('deletes only what an ack covers, cumulative and selective, and ignores foreign sequences', () => {
     const box = new Outbox(dataDir());
-    for (let i = 0; i < 5; i++) box.append(punch(String(i)));
+    for (let i = 0; i < 8; i++) box.append(punch(String(i)));
     expect(box.ack(3)).toBe(3);
-    expect(box.stats().depth).toBe(2);
-    expect(box.ack(1)).toBe(3);
-    expect(box.ack(1_000_000)).toBe(5);
-    expect(box.stats()).toMatchObject({ depth: 0, lastAckedSeq: 5 });
-    expect(box.append(punch('new'))).toBe(6);
-    expect(box.pending(box.lastAckedSeq(), 10).map((r) => r.seq)).toEqual([6]);
+    expect(box.stats()).toMatchObject({ depth: 5, lastAckedSeq: 3 });
+    expect(box.ack(1)).toBe(0);
+    // Live records 7..8 acked ahead of 4..6: the watermark stays below the hole.
+    expect(box.ack(3, [[7, 8]])).toBe(2);
+    expect(box.stats()).toMatchObject({ depth: 3, lastAckedSeq: 3 });
+    expect(box.pending(box.lastAckedSeq(), 10).map((r) => r.seq)).toEqual([4, 5, 6]);
+    expect(box.ack(1_000_000, [[2_000_000, 2_000_005]])).toBe(3);
+    expect(box.stats()).toMatchObject({ depth: 0, lastAckedSeq: 8 });
+    expect(box.append(punch('new'))).toBe(9);
+    expect(box.pending(box.lastAckedSeq(), 10).map((r) => r.seq)).toEqual([9]);
+    box.close();
+  });
+
+  it('splits pending records into live and backlog by age', () => {
+    const box = new Outbox(dataDir());
+    box.append(punch('old-1'), 1_000);
+    box.append(punch('old-2'), 2_000);
+    box.append(punch('live'), 60_000);
+    expect(box.pendingBefore(30_000, 10).map((p) => p.record.seq)).toEqual([1, 2]);
+    expect(box.pendingSince(30_000, 10).map((p) => [p.record.seq, p.createdMs])).toEqual([[3, 60_000]]);
     box.close();
   });
 
