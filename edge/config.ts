@@ -24,6 +24,12 @@ export const GatewayConfig = z
         .regex(GATEWAY_ID_PATTERN, 'lower-case letters, digits, "_" and "-" (max 64), starting with a letter or digit')
         .describe('gateway id: its only identity on the wire; the central maps it to an OPD'),
       dataDir: z.string().min(1).default('/var/lib/pemda-edge').describe('where the durable outbox lives'),
+      outboxBudgetMB: z
+        .number()
+        .min(0.01)
+        .max(1_000_000)
+        .default(512)
+        .describe('disk budget of the outbox: above 80 % the health says so; above 100 % health reports and snapshots are dropped (counted), punches are always kept'),
     }),
     mqtt: z
       .strictObject({

@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import type { Command } from '../protocols/mqtt/payloads.js';
+import type { Command, Health } from '../protocols/mqtt/payloads.js';
 import type { GatewayConfig, TerminalConfig } from './config.js';
 import { Outbox, type NewRecord } from './outbox.js';
 import { Publisher } from './publisher.js';
@@ -33,6 +33,7 @@ export class Gateway {
   private readonly terminals: TerminalDriver[];
   private healthTimer: NodeJS.Timeout | undefined;
   private admsServer: AdmsServer | undefined;
+  private budget: 'ok' | 'near' | 'over' = 'ok';
   private readonly startedAtMs = Date.now();
 
   constructor(
@@ -101,7 +102,17 @@ export class Gateway {
   }
 
   private reportHealth(): void {
-    this.publisher.publishHealth(collectHealth(this.config.gateway.dataDir, this.outbox.stats(), this.startedAtMs));
+    const stats = this.outbox.stats();
+    const budgetBytes = Math.round(this.config.gateway.outboxBudgetMB * 1024 * 1024);
+    const budget: Health['outbox']['budget'] = stats.bytes > budgetBytes ? 'over' : stats.bytes > 0.8 * budgetBytes ? 'near' : 'ok';
+    if (budget !== this.budget) {
+      const log = budget === 'ok' ? this.log.info.bind(this.log) : this.log.warn.bind(this.log);
+      log({ bytes: stats.bytes, budgetBytes }, budget === 'over' ? 'outbox over its disk budget: dropping health reports, keeping every punch' : budget === 'near' ? 'outbox above 80 % of its disk budget' : 'outbox back within its disk budget');
+      this.budget = budget;
+    }
+    const { bytes, depth, oldestAgeS, lastAckedSeq } = stats;
+    const outbox = { depth, oldestAgeS, lastAckedSeq, bytes, budgetBytes, budget, droppedHealth: this.publisher.droppedHealth };
+    this.publisher.publishHealth(collectHealth(this.config.gateway.dataDir, outbox, this.startedAtMs), budget !== 'over');
   }
 
   async stop(): Promise<void> {

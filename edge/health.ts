@@ -1,10 +1,9 @@
 import { statfsSync } from 'node:fs';
 import os from 'node:os';
 import type { Health } from '../protocols/mqtt/payloads.js';
-import type { OutboxStats } from './outbox.js';
 
 /** One health report: the gateway's own vital signs and its outbox backlog. */
-export function collectHealth(dataDir: string, outbox: OutboxStats, startedAtMs: number, nowMs = Date.now()): Health {
+export function collectHealth(dataDir: string, outbox: Health['outbox'], startedAtMs: number, nowMs = Date.now()): Health {
   let disk: Health['disk'] = null;
   try {
     const s = statfsSync(dataDir);

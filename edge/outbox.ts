@@ -19,6 +19,7 @@ export interface OutboxStats {
   depth: number;
   oldestAgeS: number | null;
   lastAckedSeq: number;
+  bytes: number;
 }
 
 /**
@@ -44,6 +45,7 @@ export class Outbox {
         created_ms INTEGER NOT NULL
       );
       CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL);
+      CREATE TABLE IF NOT EXISTS latest (key TEXT PRIMARY KEY, body TEXT NOT NULL, created_ms INTEGER NOT NULL);
       CREATE TABLE IF NOT EXISTS driver_state (key TEXT PRIMARY KEY, value TEXT NOT NULL);
       -- Punch identities already accepted: a terminal that repeats a line, or a bulk
       -- download that returns every record again, must not create a second record.
@@ -74,6 +76,12 @@ export class Outbox {
       setState: this.db.prepare<[string, string]>(
         'INSERT INTO driver_state (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value',
       ),
+      putLatest: this.db.prepare<[string, string, number]>(
+        'INSERT INTO latest (key, body, created_ms) VALUES (?, ?, ?) ON CONFLICT(key) DO UPDATE SET body = excluded.body, created_ms = excluded.created_ms',
+      ),
+      hasLatest: this.db.prepare<[string], { one: number }>('SELECT 1 AS one FROM latest WHERE key = ?'),
+      allLatest: this.db.prepare<[], { key: string; body: string }>('SELECT key, body FROM latest ORDER BY key'),
+      clearLatest: this.db.prepare('DELETE FROM latest'),
       pruneSeen: this.db.prepare<[number]>('DELETE FROM seen_punches WHERE seen_ms < ?'),
     };
   }
@@ -178,7 +186,36 @@ export class Outbox {
       depth: row?.depth ?? 0,
       oldestAgeS: row?.oldest != null ? Math.max(0, (nowMs - row.oldest) / 1000) : null,
       lastAckedSeq: this.lastAckedSeq(),
+      bytes: this.bytes(),
     };
+  }
+
+  /** Space in use: live pages of the database (free pages are reused, not counted). */
+  bytes(): number {
+    const pageSize = Number(this.db.pragma('page_size', { simple: true }));
+    const pages = Number(this.db.pragma('page_count', { simple: true })) - Number(this.db.pragma('freelist_count', { simple: true }));
+    return pages * pageSize;
+  }
+
+  /**
+   * Latest-wins classes (health, later snapshots): one row per key, replaced by the
+   * next. Returns true when an undelivered older value was replaced (a drop).
+   */
+  putLatest(key: string, body: string, nowMs = Date.now()): boolean {
+    return this.db.transaction(() => {
+      const replaced = this.stmts.hasLatest.get(key) !== undefined;
+      this.stmts.putLatest.run(key, body, nowMs);
+      return replaced;
+    })();
+  }
+
+  /** Takes every stored latest value (for delivery). */
+  takeLatest(): { key: string; body: string }[] {
+    return this.db.transaction(() => {
+      const rows = this.stmts.allLatest.all();
+      this.stmts.clearLatest.run();
+      return rows;
+    })();
   }
 
   /** Forgets punch identities older than `maxAgeMs` (terminals keep months of logs; we keep 60 days). */

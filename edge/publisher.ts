@@ -29,6 +29,7 @@ export class Publisher {
   /** From the retained `$central/state`: false until the central says it is online. */
   private centralOnline = false;
   lastAckAt: Date | undefined;
+  droppedHealth = 0;
 
   constructor(
     private readonly config: GatewayConfig,
@@ -125,8 +126,10 @@ export class Publisher {
     if (online === this.centralOnline) return;
     this.centralOnline = online;
     this.log.info({ centralOnline: online }, online ? 'central is online; sending backlog' : 'central is offline; holding records in the outbox');
-    if (online) this.rewind();
-    else this.clearInFlight();
+    if (online) {
+      this.flushLatest();
+      this.rewind();
+    } else this.clearInFlight();
   }
 
   private onAck(ack: Ack): void {
@@ -195,9 +198,25 @@ export class Publisher {
     this.inFlight = undefined;
   }
 
-  publishHealth(health: Health): void {
-    if (!this.client?.connected) return; // latest wins: a missed health report is replaced by the next
-    this.client.publish(this.topics.gateway(this.gw, 'health'), encodeJson(Health, health), { qos: 0 });
+  /**
+   * Health is latest-wins: sent at once when the central can take it, else kept as
+   * the one newest report (when the outbox may grow) and sent on return. Every report
+   * replaced undelivered, or not kept, is counted.
+   */
+  publishHealth(health: Health, mayStore: boolean): void {
+    const body = encodeJson(Health, health);
+    if (this.client?.connected && this.centralOnline) {
+      this.client.publish(this.topics.gateway(this.gw, 'health'), body, { qos: 0 });
+    } else if (!mayStore || this.outbox.putLatest('health', body.toString())) {
+      this.droppedHealth++;
+    }
+  }
+
+  /** Delivers what latest-wins classes kept while the central was away. */
+  private flushLatest(): void {
+    for (const { key, body } of this.outbox.takeLatest()) {
+      if (key === 'health') this.client?.publish(this.topics.gateway(this.gw, 'health'), body, { qos: 0 });
+    }
   }
 
   get connected(): boolean {

@@ -139,6 +139,10 @@ export const Health = z.strictObject({
     depth: z.number().int().min(0),
     oldestAgeS: z.number().min(0).nullable(),
     lastAckedSeq: z.number().int().min(0),
+    bytes: z.number().int().min(0).describe('space the outbox uses'),
+    budgetBytes: z.number().int().min(0).describe('its disk budget'),
+    budget: z.enum(['ok', 'near', 'over']).describe('near: above 80 %; over: health and snapshots are being dropped, punches still kept'),
+    droppedHealth: z.number().int().min(0).describe('health reports dropped since start (replaced while undelivered, or over budget)'),
   }),
 });
 export type Health = z.infer<typeof Health>;

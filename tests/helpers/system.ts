@@ -19,6 +19,8 @@ export interface OfficeSpec {
   employees?: { pin: string; nip?: string; name: string }[];
   /** Terminal configs to use instead of the default line terminal on a socat pty. */
   terminals?: Record<string, unknown>[];
+  /** Extra `gateway:` settings (e.g. outboxBudgetMB). */
+  gatewaySettings?: Record<string, unknown>;
   /** Extra gateway mqtt settings (e.g. batchSize). */
   mqtt?: Record<string, unknown>;
 }
@@ -74,7 +76,7 @@ export class TestSystem {
       writeFileSync(
         this.gatewayConfigPath(office.gateway),
         stringify({
-          gateway: { id: office.gateway, dataDir: `${office.gateway}-data` },
+          gateway: { id: office.gateway, dataDir: `${office.gateway}-data`, ...office.gatewaySettings },
           mqtt: { url: `mqtt://127.0.0.1:${this.brokerPort}`, reconnectMs: 300, ackTimeoutMs: 2000, ...office.mqtt },
           health: { intervalS: 2 },
           terminals,

@@ -77,3 +77,15 @@ describe('outbox', () => {
     box.close();
   });
 });
+
+describe('outbox latest-wins class', () => {
+  it('keeps only the newest value per key and reports each replacement as a drop', () => {
+    const box = new Outbox(dataDir());
+    expect(box.putLatest('health', 'a')).toBe(false);
+    expect(box.putLatest('health', 'b')).toBe(true);
+    expect(box.takeLatest()).toEqual([{ key: 'health', body: 'b' }]);
+    expect(box.takeLatest()).toEqual([]);
+    expect(box.bytes()).toBeGreaterThan(0);
+    box.close();
+  });
+});
