@@ -2,9 +2,10 @@ import { defineConfig } from 'vitest/config';
 
 // Integration tests start real processes (influxd, socat, our own node programs);
 // two workers match the two cores CI has.
+// The fault suite loads both cores on its own: it runs after the other suites, in
+// its own group, so their timings are not disturbed.
 export default defineConfig({
   test: {
-    include: ['tests/**/*.test.ts'],
     globalSetup: ['tests/global-setup.ts'],
     pool: 'forks',
     maxWorkers: 2,
@@ -12,5 +13,9 @@ export default defineConfig({
     hookTimeout: 60_000,
     reporters: ['default', 'json'],
     outputFile: { json: 'reports/vitest.json' },
+    projects: [
+      { extends: true, test: { name: 'main', include: ['tests/unit/**/*.test.ts', 'tests/integration/**/*.test.ts'], sequence: { groupOrder: 0 } } },
+      { extends: true, test: { name: 'faults', include: ['tests/faults/**/*.test.ts'], sequence: { groupOrder: 1 } } },
+    ],
   },
 });
