@@ -20,7 +20,7 @@ function createTerminal(config: TerminalConfig, ctx: TerminalContext, log: Logge
     case 'zk':
       return new ZkTerminal(config, ctx, log);
     case 'adms':
-      return new AdmsTerminal(config, adms(), ctx, log);
+      return new AdmsTerminal(config, ctx, log, adms());
     case 'r30x':
       return new R30xTerminal(config, ctx, log);
   }

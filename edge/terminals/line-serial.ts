@@ -1,36 +1,21 @@
 import { SerialPort, ReadlineParser } from 'serialport';
-import type { Logger } from 'pino';
 import { decodeLine, LineFrameError } from '../../protocols/line/format.js';
 import type { LineSerialTerminalConfig } from './line-serial-config.js';
-import { deviceTimeToUtc, type TerminalContext, type TerminalDriver } from './terminal.js';
+import { deviceTimeToUtc, type TerminalDriver } from './terminal.js';
+import { TerminalBase } from './base.js';
 
 /**
  * A terminal that prints one punch per line on a serial port. The port is reopened
  * after any failure (cable pulled, USB adapter re-enumerated); state changes become
  * durable terminal_status records so the command room sees them.
  */
-export class LineSerialTerminal implements TerminalDriver {
+export class LineSerialTerminal extends TerminalBase<LineSerialTerminalConfig> implements TerminalDriver {
   readonly driver = 'line-serial';
   private port: SerialPort | undefined;
   private reopenTimer: NodeJS.Timeout | undefined;
   private stopped = false;
-  private lastState: 'online' | 'offline' | undefined;
   /** Malformed lines since start: reported in logs; a count for health later. */
   rejectedLines = 0;
-
-  constructor(
-    private readonly config: LineSerialTerminalConfig,
-    private readonly ctx: TerminalContext,
-    private readonly log: Logger,
-  ) {}
-
-  get id(): string {
-    return this.config.id;
-  }
-
-  get zone(): string {
-    return this.config.zone;
-  }
 
   start(): void {
     this.stopped = false;
@@ -88,18 +73,6 @@ export class LineSerialTerminal implements TerminalDriver {
       this.reopenTimer = undefined;
       if (!this.stopped) this.open();
     }, this.config.reopenDelayMs);
-  }
-
-  private setState(state: 'online' | 'offline', reason?: string): void {
-    if (state === this.lastState) return;
-    this.lastState = state;
-    this.ctx.record({
-      kind: 'terminal_status',
-      terminal: this.config.id,
-      state,
-      at: new Date().toISOString(),
-      ...(reason !== undefined && { reason: reason.slice(0, 500) }),
-    });
   }
 
   async stop(): Promise<void> {

@@ -4,7 +4,6 @@ import { ProtocolError } from '../../protocols/errors.js';
 import {
   AdmsProtocolError,
   TRANS_FLAGS,
-  daysInMonth,
   formatAttlogAck,
   formatCommand,
   formatCommands,
@@ -18,6 +17,7 @@ import {
   type HandshakeOptions,
   type NaiveDateTime,
 } from '../../protocols/adms/index.js';
+import { naiveTimeArb } from '../helpers/codec.js';
 
 function onlyCodecErrors(fn: () => unknown): void {
   try {
@@ -207,16 +207,7 @@ const pad = (n: number, w = 2): string => String(n).padStart(w, '0');
 const formatTime = (t: NaiveDateTime): string =>
   `${pad(t.year, 4)}-${pad(t.month)}-${pad(t.day)} ${pad(t.hour)}:${pad(t.minute)}:${pad(t.second)}`;
 
-const timeArb: fc.Arbitrary<NaiveDateTime> = fc
-  .record({
-    year: fc.integer({ min: 1970, max: 2099 }),
-    month: fc.integer({ min: 1, max: 12 }),
-    day: fc.integer({ min: 1, max: 31 }),
-    hour: fc.integer({ min: 0, max: 23 }),
-    minute: fc.integer({ min: 0, max: 59 }),
-    second: fc.integer({ min: 0, max: 59 }),
-  })
-  .map((t) => ({ ...t, day: Math.min(t.day, daysInMonth(t.year, t.month)) }));
+const timeArb = naiveTimeArb(1970, 2099);
 
 const token = (max: number): fc.Arbitrary<string> =>
   fc.string({ unit: fc.constantFrom(...'ABCxyz0123456789_-'), minLength: 1, maxLength: max });

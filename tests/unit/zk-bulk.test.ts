@@ -22,16 +22,9 @@ import {
   reassemble,
   verifyCommKey,
 } from '../../protocols/zk/index.js';
+import { hex, onlyErrorsOf } from '../helpers/codec.js';
 
-const hex = (s: string): Buffer => Buffer.from(s.replace(/\s+/g, ''), 'hex');
 
-function onlyZkErrors(fn: () => unknown): void {
-  try {
-    fn();
-  } catch (err) {
-    if (!(err instanceof ZkProtocolError)) throw err;
-  }
-}
 
 const reply = (command: number, data: Uint8Array = new Uint8Array(0)) =>
   decodePacket(encodePacket({ command, sessionId: 0x1234, replyId: 5, data }));
@@ -109,12 +102,12 @@ describe('reassembly', () => {
   it('fuzz: decoders only raise ZkProtocolError', () => {
     fc.assert(
       fc.property(fc.uint8Array({ maxLength: 20 }), fc.integer({ min: 0, max: 0xffff }), (b, command) => {
-        onlyZkErrors(() => decodePrepareBufferReply(reply(command, b)));
-        onlyZkErrors(() => decodePrepareData(reply(command, b)));
-        onlyZkErrors(() => decodePrepareBufferRequest(b));
-        onlyZkErrors(() => decodeReadBufferRequest(b));
-        onlyZkErrors(() => reassemble(b.length + (command % 3) - 1, [b]));
-        onlyZkErrors(() => verifyCommKey(b, command, command));
+        onlyErrorsOf(ZkProtocolError, () => decodePrepareBufferReply(reply(command, b)));
+        onlyErrorsOf(ZkProtocolError, () => decodePrepareData(reply(command, b)));
+        onlyErrorsOf(ZkProtocolError, () => decodePrepareBufferRequest(b));
+        onlyErrorsOf(ZkProtocolError, () => decodeReadBufferRequest(b));
+        onlyErrorsOf(ZkProtocolError, () => reassemble(b.length + (command % 3) - 1, [b]));
+        onlyErrorsOf(ZkProtocolError, () => verifyCommKey(b, command, command));
       }),
       { numRuns: 3000 },
     );

@@ -20,16 +20,9 @@ import {
   formatNaive,
   type LiveAttLength,
 } from '../../protocols/zk/index.js';
+import { hex, onlyErrorsOf } from '../helpers/codec.js';
 
-const hex = (s: string): Buffer => Buffer.from(s.replace(/\s+/g, ''), 'hex');
 
-function onlyZkErrors(fn: () => unknown): void {
-  try {
-    fn();
-  } catch (err) {
-    if (!(err instanceof ZkProtocolError)) throw err;
-  }
-}
 
 // kurenai-ryu/pyzk issue #8: 32-byte live payload from a ZEM600_TFT ("QF-001", Ver 6.60 Aug 23 2014),
 // which the maintainer identified as an attendance for user 1140064.
@@ -103,7 +96,7 @@ describe('live attendance payloads', () => {
   it('fuzz: random payloads and truncations only raise ZkProtocolError', () => {
     fc.assert(
       fc.property(fc.uint8Array({ maxLength: 110 }), (b) => {
-        onlyZkErrors(() => decodeLiveAttendance(b));
+        onlyErrorsOf(ZkProtocolError, () => decodeLiveAttendance(b));
       }),
       { numRuns: 3000 },
     );
@@ -111,7 +104,7 @@ describe('live attendance payloads', () => {
       fc.property(fc.nat(CAPTURED_32.length - 1), fc.uint8Array({ minLength: 6, maxLength: 6 }), (cut, time) => {
         expect(() => decodeLiveAttendance(CAPTURED_32.subarray(0, cut))).toThrowError(ZkProtocolError);
         const mutated = Buffer.concat([CAPTURED_32.subarray(0, 26), time]);
-        onlyZkErrors(() => decodeLiveAttendance(mutated));
+        onlyErrorsOf(ZkProtocolError, () => decodeLiveAttendance(mutated));
       }),
       { numRuns: 1000 },
     );

@@ -2,7 +2,6 @@ import { describe, it, expect } from 'vitest';
 import fc from 'fast-check';
 import {
   ZkProtocolError,
-  daysInMonth,
   decodeAttendanceLog,
   decodeAttendanceRecord,
   decodeFreeSizes,
@@ -15,27 +14,11 @@ import {
   type ZkAttendanceRecord,
   type ZkFreeSizes,
 } from '../../protocols/zk/index.js';
+import { hex, naiveTimeArb, onlyErrorsOf } from '../helpers/codec.js';
 
-const hex = (s: string): Buffer => Buffer.from(s.replace(/\s+/g, ''), 'hex');
 
-function onlyZkErrors(fn: () => unknown): void {
-  try {
-    fn();
-  } catch (err) {
-    if (!(err instanceof ZkProtocolError)) throw err;
-  }
-}
 
-const timeArb = fc
-  .record({
-    year: fc.integer({ min: 2000, max: 2099 }),
-    month: fc.integer({ min: 1, max: 12 }),
-    day: fc.integer({ min: 1, max: 31 }),
-    hour: fc.integer({ min: 0, max: 23 }),
-    minute: fc.integer({ min: 0, max: 59 }),
-    second: fc.integer({ min: 0, max: 59 }),
-  })
-  .map((t) => ({ ...t, day: Math.min(t.day, daysInMonth(t.year, t.month)) }));
+const timeArb = naiveTimeArb(2000, 2099);
 
 const byte = fc.integer({ min: 0, max: 255 });
 const pinArb = fc.stringMatching(/^[0-9A-Za-z]{1,24}$/);
@@ -177,10 +160,10 @@ describe('fuzz: only ZkProtocolError escapes', () => {
         (bytes, count, size) => {
           const b = Buffer.from(bytes);
           if (b.length >= 4 && count % 2 === 0) b.writeUInt32LE(Math.max(0, b.length - 4 - (count % 3)), 0); // plausible prefix
-          onlyZkErrors(() => decodeAttendanceLog(b, { recordCount: count }));
-          onlyZkErrors(() => decodeAttendanceLog(b, { recordSize: size as AttRecordSize }));
-          onlyZkErrors(() => decodeAttendanceRecord(b, count, size as AttRecordSize));
-          onlyZkErrors(() => decodeFreeSizes(b));
+          onlyErrorsOf(ZkProtocolError, () => decodeAttendanceLog(b, { recordCount: count }));
+          onlyErrorsOf(ZkProtocolError, () => decodeAttendanceLog(b, { recordSize: size as AttRecordSize }));
+          onlyErrorsOf(ZkProtocolError, () => decodeAttendanceRecord(b, count, size as AttRecordSize));
+          onlyErrorsOf(ZkProtocolError, () => decodeFreeSizes(b));
         },
       ),
       { numRuns: 3000 },

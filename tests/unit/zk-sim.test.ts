@@ -32,8 +32,8 @@ import {
   type ZkPacket,
 } from '../../protocols/zk/index.js';
 import { ZkTerminalSim, type ZkSimOptions } from '../../sim/zk-terminal.js';
+import { hex } from '../helpers/codec.js';
 
-const hex = (s: string): Buffer => Buffer.from(s.replace(/\s+/g, ''), 'hex');
 const naiveMs = (t: NaiveDateTime): number => Date.UTC(t.year, t.month - 1, t.day, t.hour, t.minute, t.second);
 
 /** A minimal ZK client over TCP, UDP or a stream pair: sends packets, queues whatever arrives. */

@@ -3,7 +3,6 @@ import fc from 'fast-check';
 import {
   ZkProtocolError,
   compareNaive,
-  daysInMonth,
   decodeGetTimeReply,
   decodeTimeHex6,
   decodeZkTime,
@@ -13,14 +12,8 @@ import {
   formatNaive,
   type NaiveDateTime,
 } from '../../protocols/zk/index.js';
+import { naiveTimeArb, onlyErrorsOf } from '../helpers/codec.js';
 
-function onlyZkErrors(fn: () => unknown): void {
-  try {
-    fn();
-  } catch (err) {
-    if (!(err instanceof ZkProtocolError)) throw err;
-  }
-}
 
 const naive = (s: string): NaiveDateTime => {
   const m = /^(\d{4})-(\d\d)-(\d\d) (\d\d):(\d\d):(\d\d)$/.exec(s);
@@ -29,17 +22,7 @@ const naive = (s: string): NaiveDateTime => {
   return { year: y ?? 0, month: mo ?? 0, day: d ?? 0, hour: h ?? 0, minute: mi ?? 0, second: se ?? 0 };
 };
 
-/** Valid calendar date-times in the range the u32 form can round-trip. */
-const naiveArb = fc
-  .record({
-    year: fc.integer({ min: 2000, max: 2099 }),
-    month: fc.integer({ min: 1, max: 12 }),
-    day: fc.integer({ min: 1, max: 31 }),
-    hour: fc.integer({ min: 0, max: 23 }),
-    minute: fc.integer({ min: 0, max: 59 }),
-    second: fc.integer({ min: 0, max: 59 }),
-  })
-  .map((t) => ({ ...t, day: Math.min(t.day, daysInMonth(t.year, t.month)) }));
+const naiveArb = naiveTimeArb(2000, 2099);
 
 describe('encoded u32 time (zk-protocol sections/terminal.md formula)', () => {
   it('epoch and hand-computed values', () => {
@@ -91,12 +74,12 @@ describe('encoded u32 time (zk-protocol sections/terminal.md formula)', () => {
   it('fuzz: any u32 decodes or throws ZkProtocolError', () => {
     fc.assert(
       fc.property(fc.integer({ min: 0, max: 0xffffffff }), (v) => {
-        onlyZkErrors(() => decodeZkTime(v));
+        onlyErrorsOf(ZkProtocolError, () => decodeZkTime(v));
       }),
       { numRuns: 3000 },
     );
-    onlyZkErrors(() => decodeZkTime(-1));
-    onlyZkErrors(() => decodeZkTime(1.5));
+    onlyErrorsOf(ZkProtocolError, () => decodeZkTime(-1));
+    onlyErrorsOf(ZkProtocolError, () => decodeZkTime(1.5));
   });
 });
 
@@ -115,7 +98,7 @@ describe('6-byte live-event time (zk-protocol sections/realtime.md)', () => {
     expect(() => decodeTimeHex6(Uint8Array.of(18, 13, 1, 0, 0, 0))).toThrowError(/month 13/);
     fc.assert(
       fc.property(fc.uint8Array({ maxLength: 8 }), fc.nat(8), (b, off) => {
-        onlyZkErrors(() => decodeTimeHex6(b, off));
+        onlyErrorsOf(ZkProtocolError, () => decodeTimeHex6(b, off));
       }),
       { numRuns: 2000 },
     );

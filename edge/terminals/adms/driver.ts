@@ -3,29 +3,23 @@ import type { AttlogParseResult } from '../../../protocols/adms/index.js';
 import type { AdmsTerminalConfig } from './config.js';
 import { deviceTimeToUtc, naiveToIso, type TerminalContext, type TerminalDriver } from '../terminal.js';
 import type { AdmsServer, AdmsDevice } from './server.js';
+import { TerminalBase } from '../base.js';
 
 /**
  * A terminal that pushes to the gateway over HTTP (ADMS). It is online while it
  * keeps contacting us (it polls every few seconds) and offline after a silence.
  */
-export class AdmsTerminal implements TerminalDriver, AdmsDevice {
+export class AdmsTerminal extends TerminalBase<AdmsTerminalConfig> implements TerminalDriver, AdmsDevice {
   readonly driver = 'adms';
-  private lastState: 'online' | 'offline' | undefined;
   private silenceTimer: NodeJS.Timeout | undefined;
 
   constructor(
-    private readonly config: AdmsTerminalConfig,
+    config: AdmsTerminalConfig,
+    ctx: TerminalContext,
+    log: Logger,
     private readonly server: AdmsServer,
-    private readonly ctx: TerminalContext,
-    private readonly log: Logger,
-  ) {}
-
-  get id(): string {
-    return this.config.id;
-  }
-
-  get zone(): string {
-    return this.config.zone;
+  ) {
+    super(config, ctx, log);
   }
 
   start(): void {
@@ -33,7 +27,7 @@ export class AdmsTerminal implements TerminalDriver, AdmsDevice {
   }
 
   onContact(remote: string): void {
-    if (this.lastState !== 'online') this.log.info({ remote, sn: this.config.serialNumber }, 'ADMS terminal in contact');
+    if (this.state !== 'online') this.log.info({ remote, sn: this.config.serialNumber }, 'ADMS terminal in contact');
     this.setState('online');
     clearTimeout(this.silenceTimer);
     this.silenceTimer = setTimeout(() => this.setState('offline', `no contact for ${this.config.offlineAfterS} s`), this.config.offlineAfterS * 1000);
@@ -67,12 +61,6 @@ export class AdmsTerminal implements TerminalDriver, AdmsDevice {
 
   attlogStamp(): string | undefined {
     return this.ctx.getState(`adms:${this.id}:stamp`);
-  }
-
-  private setState(state: 'online' | 'offline', reason?: string): void {
-    if (state === this.lastState) return;
-    this.lastState = state;
-    this.ctx.record({ kind: 'terminal_status', terminal: this.id, state, at: new Date().toISOString(), ...(reason !== undefined && { reason }) });
   }
 
   async stop(): Promise<void> {

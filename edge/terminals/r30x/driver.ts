@@ -1,5 +1,4 @@
 import { SerialPort } from 'serialport';
-import type { Logger } from 'pino';
 import {
   R30xDeframer,
   decodeConfirmation,
@@ -13,7 +12,8 @@ import {
   type R30xPacket,
 } from '../../../protocols/r30x/index.js';
 import type { R30xTerminalConfig } from './config.js';
-import { deviceTimeToUtc, utcToDeviceTime, type TerminalContext, type TerminalDriver } from '../terminal.js';
+import { TerminalBase } from '../base.js';
+import { deviceTimeToUtc, utcToDeviceTime, type TerminalDriver } from '../terminal.js';
 
 /**
  * A locally built terminal: an R30x/AS608 fingerprint module on a serial port. The
@@ -22,31 +22,15 @@ import { deviceTimeToUtc, utcToDeviceTime, type TerminalContext, type TerminalDr
  * It has no clock, so the punch time is the gateway's. Enrolment is out of scope:
  * templates are enrolled with the vendor's tool and mapped in config.
  */
-export class R30xTerminal implements TerminalDriver {
+export class R30xTerminal extends TerminalBase<R30xTerminalConfig> implements TerminalDriver {
   readonly driver = 'r30x';
   private port: SerialPort | undefined;
   private readonly deframer = new R30xDeframer();
   private waiting: { resolve: (p: R30xPacket) => void; reject: (e: Error) => void; timer: NodeJS.Timeout } | undefined;
   private stopped = true;
   private loop: Promise<void> | undefined;
-  private wake: (() => void) | undefined;
-  private lastState: 'online' | 'offline' | 'error' | undefined;
   private lastMatch = { pageId: -1, atMs: 0 };
   readonly stats = { polls: 0, matches: 0, unknownFingers: 0, badImages: 0 };
-
-  constructor(
-    private readonly config: R30xTerminalConfig,
-    private readonly ctx: TerminalContext,
-    private readonly log: Logger,
-  ) {}
-
-  get id(): string {
-    return this.config.id;
-  }
-
-  get zone(): string {
-    return this.config.zone;
-  }
 
   start(): void {
     this.stopped = false;
@@ -170,17 +154,6 @@ export class R30xTerminal implements TerminalDriver {
     this.log.info({ pageId, score, employee, mapped: String(pageId) in this.config.employees }, 'fingerprint match');
   }
 
-  private pause(ms: number): Promise<void> {
-    return new Promise((resolve) => {
-      const timer = setTimeout(done, ms);
-      function done() {
-        clearTimeout(timer);
-        resolve();
-      }
-      this.wake = done;
-    });
-  }
-
   private closePort(): void {
     const port = this.port;
     this.port = undefined;
@@ -189,15 +162,9 @@ export class R30xTerminal implements TerminalDriver {
     if (port?.isOpen) port.close(() => undefined);
   }
 
-  private setState(state: 'online' | 'offline' | 'error', reason?: string): void {
-    if (state === this.lastState) return;
-    this.lastState = state;
-    this.ctx.record({ kind: 'terminal_status', terminal: this.id, state, at: new Date().toISOString(), ...(reason !== undefined && { reason }) });
-  }
-
   async stop(): Promise<void> {
     this.stopped = true;
-    this.wake?.();
+    this.wakeUp();
     this.failWaiting(new Error('stopping'));
     await this.loop;
   }

@@ -1,6 +1,4 @@
-import { setTimeout as sleep } from 'node:timers/promises';
 import { DateTime } from 'luxon';
-import type { Logger } from 'pino';
 import {
   CMD,
   EF,
@@ -19,7 +17,8 @@ import {
 } from '../../../protocols/zk/index.js';
 import type { ZkTerminalConfig } from './config.js';
 import type { NewRecord } from '../../outbox.js';
-import { deviceTimeToUtc, naiveToIso, type TerminalContext, type TerminalDriver } from '../terminal.js';
+import { deviceTimeToUtc, naiveToIso, type TerminalDriver } from '../terminal.js';
+import { TerminalBase } from '../base.js';
 import { ZkAuthError, ZkSession } from './session.js';
 import { SerialTransport, TcpTransport, UdpTransport, type ZkTransport } from './transport.js';
 
@@ -41,33 +40,17 @@ const punchKey = (r: PunchFields) => `${r.userId}|${naiveToIso(r.deviceTime)}|${
  * and compared: a persisted cursor skips what was handled, the outbox dedupes the
  * rest. The clock is read on every keepalive; its skew corrects punch times.
  */
-export class ZkTerminal implements TerminalDriver {
+export class ZkTerminal extends TerminalBase<ZkTerminalConfig> implements TerminalDriver {
   readonly driver = 'zk';
   private session: ZkSession | undefined;
   private stopped = true;
   private loop: Promise<void> | undefined;
-  private wake: (() => void) | undefined;
-  private lastState: 'online' | 'offline' | 'error' | undefined;
   private skewMs: number | null = null;
   private lastRecordedSkew: { skewMs: number; alarm: boolean } | undefined;
   /** A pull whose clear waits for the central's ack: count on the device and outbox position. */
   private pendingClear: { count: number; upToSeq: number } | undefined;
   private jobs: Promise<unknown> = Promise.resolve();
   readonly stats = { reconciles: 0, downloaded: 0, newFromPull: 0, liveEvents: 0, clears: 0, badFrames: 0 };
-
-  constructor(
-    private readonly config: ZkTerminalConfig,
-    private readonly ctx: TerminalContext,
-    private readonly log: Logger,
-  ) {}
-
-  get id(): string {
-    return this.config.id;
-  }
-
-  get zone(): string {
-    return this.config.zone;
-  }
 
   private get where(): string {
     const c = this.config;
@@ -113,18 +96,6 @@ export class ZkTerminal implements TerminalDriver {
     }
   }
 
-  /** Sleeps, but wakes early on stop(). */
-  private pause(ms: number): Promise<void> {
-    return new Promise((resolve) => {
-      const timer = setTimeout(done, ms);
-      function done() {
-        clearTimeout(timer);
-        resolve();
-      }
-      this.wake = done;
-    });
-  }
-
   private async connectAndServe(): Promise<void> {
     const session = new ZkSession(this.transport(), { commKey: this.config.commKey, timeoutMs: this.config.requestTimeoutMs });
     this.session = session;
@@ -159,7 +130,7 @@ export class ZkTerminal implements TerminalDriver {
   }
 
   private connected(): ZkSession {
-    if (!this.session || this.lastState !== 'online') throw new Error(`terminal ${this.id} is not connected (${this.where})`);
+    if (!this.session || this.state !== 'online') throw new Error(`terminal ${this.id} is not connected (${this.where})`);
     return this.session;
   }
 
@@ -303,15 +274,9 @@ export class ZkTerminal implements TerminalDriver {
     this.log.info({ records: countNow }, 'terminal log cleared after the central acked every punch');
   }
 
-  private setState(state: 'online' | 'offline' | 'error', reason?: string): void {
-    if (state === this.lastState) return;
-    this.lastState = state;
-    this.ctx.record({ kind: 'terminal_status', terminal: this.id, state, at: new Date().toISOString(), ...(reason !== undefined && { reason: reason.slice(0, 500) }) });
-  }
-
   async stop(): Promise<void> {
     this.stopped = true;
-    this.wake?.();
+    this.wakeUp();
     this.session?.close();
     await this.loop;
   }
