@@ -1,3 +1,4 @@
+import { wallClockFormatter } from './wall-clock.js';
 import {
   assertSerialNumber,
   parseGetRequestReply,
@@ -79,7 +80,7 @@ export class AdmsTerminalSim {
   private readonly requestTimeoutMs: number;
   private readonly pushVersion: string;
   private readonly log: (line: string) => void;
-  private readonly clock: Intl.DateTimeFormat;
+  private readonly clock: (at: Date) => string;
 
   private readonly queue: string[] = [];
   private stamp = '9999';
@@ -97,16 +98,7 @@ export class AdmsTerminalSim {
     this.serialNumber = assertSerialNumber(options.serialNumber, 'option serialNumber');
     this.zone = options.zone;
     // Throws RangeError for an unknown zone.
-    this.clock = new Intl.DateTimeFormat('en-CA', {
-      timeZone: options.zone,
-      hourCycle: 'h23',
-      year: 'numeric',
-      month: '2-digit',
-      day: '2-digit',
-      hour: '2-digit',
-      minute: '2-digit',
-      second: '2-digit',
-    });
+    this.clock = wallClockFormatter(options.zone);
     this.pollIntervalMs = options.pollIntervalMs ?? 2000;
     this.requestTimeoutMs = options.requestTimeoutMs ?? 10_000;
     this.pushVersion = options.pushVersion ?? '2.4.1';
@@ -123,10 +115,9 @@ export class AdmsTerminalSim {
 
   /** The terminal's wall clock for an instant, "YYYY-MM-DD HH:MM:SS". */
   wallClock(at: Date): string {
-    const parts = this.clock.formatToParts(at);
-    const get = (type: string) => parts.find((p) => p.type === type)?.value ?? '00';
-    return `${get('year')}-${get('month')}-${get('day')} ${get('hour')}:${get('minute')}:${get('second')}`;
+    return this.clock(at).replace('T', ' ');
   }
+
 
   private url(path: string, query: Record<string, string>): string {
     return `${this.serverUrl}${path}?${new URLSearchParams({ SN: this.serialNumber, ...query }).toString()}`;

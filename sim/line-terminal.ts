@@ -1,4 +1,5 @@
 import { openSync, writeSync, closeSync } from 'node:fs';
+import { wallClockFormatter } from './wall-clock.js';
 import { encodeLine, LineFormat, type LinePunch } from '../protocols/line/format.js';
 
 /**
@@ -8,6 +9,7 @@ import { encodeLine, LineFormat, type LinePunch } from '../protocols/line/format
  */
 export class LineTerminalSim {
   private fd: number | undefined;
+  private clock: ((at: Date) => string) | undefined;
   readonly format: LineFormat;
 
   constructor(
@@ -25,19 +27,9 @@ export class LineTerminalSim {
 
   /** The terminal's wall clock for an instant, in its zone, `YYYY-MM-DDTHH:mm:ss`. */
   wallClock(at: Date): string {
-    const parts = new Intl.DateTimeFormat('en-CA', {
-      timeZone: this.zone,
-      hourCycle: 'h23',
-      year: 'numeric',
-      month: '2-digit',
-      day: '2-digit',
-      hour: '2-digit',
-      minute: '2-digit',
-      second: '2-digit',
-    }).formatToParts(at);
-    const get = (type: string) => parts.find((p) => p.type === type)?.value ?? '00';
-    return `${get('year')}-${get('month')}-${get('day')}T${get('hour')}:${get('minute')}:${get('second')}`;
+    return (this.clock ??= wallClockFormatter(this.zone))(at);
   }
+
 
   /** Writes a punch; returns the exact bytes written. */
   punch(employee: string, at: Date = new Date(), extra: Omit<LinePunch, 'employee' | 'deviceTime'> = {}): string {

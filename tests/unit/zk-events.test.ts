@@ -5,7 +5,6 @@ import {
   EF,
   LIVE_ATT_LENGTHS,
   ZkProtocolError,
-  daysInMonth,
   decodeEventPacket,
   decodeLiveAttendance,
   decodeLiveAttendancePacket,
@@ -20,7 +19,7 @@ import {
   formatNaive,
   type LiveAttLength,
 } from '../../protocols/zk/index.js';
-import { hex, onlyErrorsOf } from '../helpers/codec.js';
+import { hex, naiveTimeArb, onlyErrorsOf } from '../helpers/codec.js';
 
 
 
@@ -69,16 +68,7 @@ describe('live attendance payloads', () => {
     expect(() => decodeLiveAttendance(Buffer.alloc(33))).toThrowError(/unknown live attendance payload length 33/);
   });
 
-  const timeArb = fc
-    .record({
-      year: fc.integer({ min: 2000, max: 2099 }),
-      month: fc.integer({ min: 1, max: 12 }),
-      day: fc.integer({ min: 1, max: 31 }),
-      hour: fc.integer({ min: 0, max: 23 }),
-      minute: fc.integer({ min: 0, max: 59 }),
-      second: fc.integer({ min: 0, max: 59 }),
-    })
-    .map((t) => ({ ...t, day: Math.min(t.day, daysInMonth(t.year, t.month)) }));
+  const timeArb = naiveTimeArb(2000, 2099);
 
   it('encode/decode round-trips for every firmware layout', () => {
     fc.assert(
