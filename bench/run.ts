@@ -1,0 +1,2 @@
+// Placeholder replaced by the benchmark runner.
+console.log('bench: not written yet');
