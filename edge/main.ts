@@ -4,15 +4,24 @@ import { pino } from 'pino';
 import { ConfigError } from '../protocols/config-file.js';
 import { loadGatewayConfig } from './config.js';
 import { Gateway } from './gateway.js';
+import { formatStatus, readStatus } from './cli/status.js';
+import { runDoctor } from './cli/doctor.js';
+import { defaultLang } from './cli/doctor-text.js';
+import { configSnippet, describeFound, expandHosts, listSerialPorts, probeZk } from './cli/discover.js';
 
 const USAGE = `pemda-edge: the OPD office gateway
 
 Usage:
   pemda-edge run --config FILE        run the gateway
   pemda-edge config check FILE        validate a config file and exit
+  pemda-edge status --config FILE     outbox depth, last ack, last punch per terminal
+  pemda-edge doctor --config FILE [--lang id|en]
+                                      check data folder, broker, central, every terminal, clock
+  pemda-edge discover [--zk-hosts 192.168.1.0/24] [--zk-port 4370] [--timeout-ms 1500]
+                                      list serial ports and ZK terminals answering on the LAN
   pemda-edge --help
 
-Exit codes: 0 ok, 1 runtime failure, 2 bad usage or bad config.`;
+Exit codes: 0 ok, 1 runtime failure (doctor: a check failed), 2 bad usage or bad config.`;
 
 async function run(configFile: string): Promise<void> {
   const { value: config, hash } = loadGatewayConfig(configFile);
@@ -40,7 +49,14 @@ async function main(argv: string[]): Promise<number> {
   const { values, positionals } = parseArgs({
     args: argv,
     allowPositionals: true,
-    options: { config: { type: 'string', short: 'c' }, help: { type: 'boolean', short: 'h' } },
+    options: {
+      config: { type: 'string', short: 'c' },
+      help: { type: 'boolean', short: 'h' },
+      lang: { type: 'string' },
+      'zk-hosts': { type: 'string' },
+      'zk-port': { type: 'string', default: '4370' },
+      'timeout-ms': { type: 'string', default: '1500' },
+    },
   });
   const [command, sub, file] = positionals;
   if (values.help || command === undefined) {
@@ -54,6 +70,29 @@ async function main(argv: string[]): Promise<number> {
     }
     await run(values.config);
     return -1; // keeps running
+  }
+  if (command === 'status' && values.config) {
+    const { value } = loadGatewayConfig(values.config);
+    console.log(formatStatus(value.gateway.id, readStatus(value)));
+    return 0;
+  }
+  if (command === 'doctor' && values.config) {
+    const lang = values.lang ?? defaultLang();
+    if (lang !== 'id' && lang !== 'en') {
+      console.error('pemda-edge doctor: --lang must be id or en');
+      return 2;
+    }
+    const { value } = loadGatewayConfig(values.config);
+    return runDoctor(value, lang, (line) => console.log(line), process.stdout.isTTY === true);
+  }
+  if (command === 'discover') {
+    const ports = await listSerialPorts();
+    const hosts = values['zk-hosts'] ? expandHosts(values['zk-hosts']) : [];
+    const terminals = hosts.length > 0 ? await probeZk(hosts, Number(values['zk-port']), Number(values['timeout-ms']), (done, total) => process.stderr.write(`probing ZK terminals: ${done}/${total}\r`)) : [];
+    if (hosts.length > 0) process.stderr.write('\n');
+    console.log(describeFound(terminals, ports));
+    if (terminals.length + ports.length > 0) console.log(`\nReady to paste into the gateway config:\n${configSnippet(terminals, ports)}`);
+    return 0;
   }
   if (command === 'config' && sub === 'check' && file) {
     const { value } = loadGatewayConfig(file);

@@ -114,6 +114,8 @@ export class Outbox {
     if (record.kind === 'punch') {
       const key = [record.terminal, record.employee, record.deviceTime, record.status ?? ''].join('\u0000');
       if (this.stmts.markSeen.run(key, nowMs).changes === 0) return undefined;
+      // For `pemda-edge status`: the technician's "did my punch arrive?"
+      this.stmts.setState.run(`last-punch:${record.terminal}`, JSON.stringify({ employee: record.employee, deviceTime: record.deviceTime, atMs: nowMs }));
     }
     return Number(this.stmts.insert.run(JSON.stringify(record), nowMs).lastInsertRowid);
   }
@@ -148,8 +150,9 @@ export class Outbox {
    * this gateway ever issued (a replayed or foreign ack) are ignored. Returns how
    * many records were deleted.
    */
-  ack(upTo: number, ranges: readonly (readonly [number, number])[] = []): number {
+  ack(upTo: number, ranges: readonly (readonly [number, number])[] = [], nowMs = Date.now()): number {
     return this.db.transaction(() => {
+      this.stmts.setMeta.run('last_ack_ms', nowMs);
       const highest = this.highestSeq();
       let deleted = this.stmts.deleteUpTo.run(Math.min(upTo, highest)).changes;
       for (const [from, to] of ranges) {

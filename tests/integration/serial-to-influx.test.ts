@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import mqtt from 'mqtt';
 import { TestSystem } from '../helpers/system.js';
-import { eventually } from '../helpers/proc.js';
+import { eventually, NodeProcess } from '../helpers/proc.js';
 
 /**
  * The foundation path on real processes: socat pty -> pemda-edge (serialport, SQLite
@@ -72,6 +72,15 @@ describe('serial terminal to InfluxDB', () => {
     const rows = await system.punches(`WHERE employee = '4001'`);
     expect(rows).toHaveLength(1);
     expect(rows[0]).toMatchObject({ opd: 'replay', gateway: 'gw-replay', terminal: 'term-9', seq: 1_000_000 });
+  });
+
+  it('pemda-edge status shows the outbox and the last punch per terminal', async () => {
+    const p = NodeProcess.start('status', 'edge/main.js', ['status', '--config', system.gatewayConfigPath('gw-bpkad')]);
+    expect(await p.exited).toBe(0);
+    const out = p.lines.map((l) => l.msg).join('\n');
+    expect(out).toMatch(/^gateway gw-bpkad\n  outbox: \d+ record\(s\) waiting/);
+    expect(out).toMatch(/last ack from the central: 20\d\d-/);
+    expect(out).toMatch(/terminal term-1: last punch \d+ at 2026-11-26T/);
   });
 
   it('logs a malformed terminal line and keeps reading', async () => {

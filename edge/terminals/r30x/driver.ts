@@ -1,6 +1,4 @@
-import { SerialPort } from 'serialport';
 import {
-  R30xDeframer,
   decodeConfirmation,
   decodeReadSysParaReply,
   decodeSearchReply,
@@ -13,6 +11,7 @@ import {
 } from '../../../protocols/r30x/index.js';
 import type { R30xTerminalConfig } from './config.js';
 import { TerminalBase } from '../base.js';
+import { R30xLink } from './link.js';
 import { deviceTimeToUtc, utcToDeviceTime, type TerminalDriver } from '../terminal.js';
 
 /**
@@ -24,9 +23,7 @@ import { deviceTimeToUtc, utcToDeviceTime, type TerminalDriver } from '../termin
  */
 export class R30xTerminal extends TerminalBase<R30xTerminalConfig> implements TerminalDriver {
   readonly driver = 'r30x';
-  private port: SerialPort | undefined;
-  private readonly deframer = new R30xDeframer();
-  private waiting: { resolve: (p: R30xPacket) => void; reject: (e: Error) => void; timer: NodeJS.Timeout } | undefined;
+  private link: R30xLink | undefined;
   private stopped = true;
   private loop: Promise<void> | undefined;
   private lastMatch = { pageId: -1, atMs: 0 };
@@ -40,7 +37,11 @@ export class R30xTerminal extends TerminalBase<R30xTerminalConfig> implements Te
   private async run(): Promise<void> {
     while (!this.stopped) {
       try {
-        await this.open();
+        const c = this.config;
+        this.link = new R30xLink({ path: c.port, baudRate: c.baudRate, address: c.address, replyTimeoutMs: c.replyTimeoutMs }, (noise) =>
+          this.log.debug({ err: noise }, 'line noise from fingerprint module skipped'),
+        );
+        await this.link.open();
         await this.serve();
       } catch (err) {
         if (this.stopped) break;
@@ -48,55 +49,10 @@ export class R30xTerminal extends TerminalBase<R30xTerminalConfig> implements Te
         this.setState('offline', reason);
         this.log.warn({ port: this.config.port, retryInMs: this.config.reopenDelayMs }, `fingerprint module unavailable: ${reason}`);
       } finally {
-        this.closePort();
+        this.link?.close();
       }
       if (!this.stopped) await this.pause(this.config.reopenDelayMs);
     }
-  }
-
-  private open(): Promise<void> {
-    return new Promise((resolve, reject) => {
-      const port = new SerialPort({ path: this.config.port, baudRate: this.config.baudRate, autoOpen: false });
-      this.port = port;
-      port.on('data', (chunk: Buffer) => this.onBytes(chunk));
-      port.on('error', () => this.failWaiting(new Error('serial port error')));
-      port.on('close', () => this.failWaiting(new Error('serial port closed')));
-      port.open((err) => (err ? reject(new Error(`cannot open ${this.config.port}: ${err.message}`)) : resolve()));
-    });
-  }
-
-  private onBytes(chunk: Buffer): void {
-    const { packets, errors } = this.deframer.push(chunk);
-    for (const e of errors) this.log.debug({ err: e.message }, 'line noise from fingerprint module skipped');
-    for (const p of packets) {
-      if (p.address !== this.config.address) continue;
-      const waiting = this.waiting;
-      this.waiting = undefined;
-      if (waiting) {
-        clearTimeout(waiting.timer);
-        waiting.resolve(p);
-      }
-    }
-  }
-
-  private failWaiting(err: Error): void {
-    const waiting = this.waiting;
-    this.waiting = undefined;
-    if (waiting) {
-      clearTimeout(waiting.timer);
-      waiting.reject(err);
-    }
-  }
-
-  private command(packet: Buffer, what: string): Promise<R30xPacket> {
-    return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => {
-        this.waiting = undefined;
-        reject(new Error(`no answer to ${what} within ${this.config.replyTimeoutMs} ms`));
-      }, this.config.replyTimeoutMs);
-      this.waiting = { resolve, reject, timer };
-      this.port?.write(packet);
-    });
   }
 
   private async serve(): Promise<void> {
@@ -154,18 +110,16 @@ export class R30xTerminal extends TerminalBase<R30xTerminalConfig> implements Te
     this.log.info({ pageId, score, employee, mapped: String(pageId) in this.config.employees }, 'fingerprint match');
   }
 
-  private closePort(): void {
-    const port = this.port;
-    this.port = undefined;
-    this.deframer.reset();
-    port?.removeAllListeners('data');
-    if (port?.isOpen) port.close(() => undefined);
+  private command(packet: Buffer, what: string): Promise<R30xPacket> {
+    if (!this.link) return Promise.reject(new Error('module not open'));
+    return this.link.command(packet, what);
   }
+
 
   async stop(): Promise<void> {
     this.stopped = true;
     this.wakeUp();
-    this.failWaiting(new Error('stopping'));
+    this.link?.fail(new Error('stopping'));
     await this.loop;
   }
 }
