@@ -19,7 +19,7 @@ export interface CommandTarget {
 export async function sendCommand(
   target: CommandTarget,
   gateway: string,
-  command: Pick<Command, 'name' | 'terminal'>,
+  command: Pick<Command, 'name' | 'terminal' | 'camera'>,
   timeoutMs: number,
 ): Promise<CommandResult> {
   const topics = new Topics(target.topicRoot);
@@ -45,7 +45,14 @@ export async function sendCommand(
       });
     });
     await client.subscribeAsync(resultTopic, { qos: 1 });
-    const message: Command = { v: 1, id, name: command.name, issuedAt: new Date().toISOString(), ...(command.terminal !== undefined && { terminal: command.terminal }) };
+    const message: Command = {
+      v: 1,
+      id,
+      name: command.name,
+      issuedAt: new Date().toISOString(),
+      ...(command.terminal !== undefined && { terminal: command.terminal }),
+      ...(command.camera !== undefined && { camera: command.camera }),
+    };
     await client.publishAsync(topics.gateway(gateway, 'cmd'), encodeJson(Command, message), { qos: 1 });
     return await result;
   } finally {

@@ -34,6 +34,20 @@ export const CentralConfig = z.strictObject({
     db: z.string().min(1).default('central.sqlite').describe('SQLite file for the registry and ingest progress'),
     seed: z.string().min(1).optional().describe('YAML file of OPDs and their gateways, applied at every start'),
   }).prefault({}),
+  http: z
+    .strictObject({
+      host: z.string().default('0.0.0.0'),
+      port: z.number().int().min(0).max(65535).default(8080),
+    })
+    .prefault({})
+    .describe('HTTP API (latest camera frames; the web command room)'),
+  snapshots: z
+    .strictObject({
+      dir: z.string().min(1).default('snapshots').describe('where snapshot files are kept'),
+      retentionDays: z.number().min(1).max(3650).default(7),
+      maxTotalMB: z.number().min(1).max(10_000_000).default(2048),
+    })
+    .prefault({}),
   log: z.strictObject({ level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace']).default('info') }).prefault({}),
 });
 export type CentralConfig = z.infer<typeof CentralConfig>;
@@ -43,6 +57,7 @@ export function loadCentralConfig(file: string): LoadedConfig<CentralConfig> {
   const base = dirname(resolve(file));
   const reg = loaded.value.registry;
   reg.db = resolve(base, reg.db);
+  loaded.value.snapshots.dir = resolve(base, loaded.value.snapshots.dir);
   if (reg.seed !== undefined) reg.seed = resolve(base, reg.seed);
   return loaded;
 }

@@ -7,6 +7,8 @@ import { Topics } from '../protocols/mqtt/topics.js';
 import type { InfluxWriter } from './influx-writer.js';
 import { healthToPoint, recordToPoint } from './points.js';
 import type { Registry } from './registry.js';
+import type { SnapshotStore } from './snapshot-store.js';
+import { decodeSnapshot, MAX_SNAPSHOT_BYTES, SnapshotFrameError } from '../protocols/snapshot/frame.js';
 
 export interface IngestOptions {
   url: string;
@@ -21,6 +23,7 @@ export interface IngestCounters {
   acks: number;
   rejectedPayloads: number;
   unknownGateways: number;
+  snapshots: number;
 }
 
 /**
@@ -62,12 +65,13 @@ export class Ingest {
   /** Newest birth session per gateway: a late death of an older session is ignored. */
   private readonly sessions = new Map<string, number>();
   private readonly warnedUnknown = new Set<string>();
-  readonly counters: IngestCounters = { batches: 0, records: 0, acks: 0, rejectedPayloads: 0, unknownGateways: 0 };
+  readonly counters: IngestCounters = { batches: 0, records: 0, acks: 0, rejectedPayloads: 0, unknownGateways: 0, snapshots: 0 };
 
   constructor(
     private readonly options: IngestOptions,
     private readonly registry: Registry,
     private readonly writer: InfluxWriter,
+    private readonly snapshots: SnapshotStore,
     private readonly log: Logger,
   ) {
     this.topics = new Topics(options.topicRoot);
@@ -88,7 +92,12 @@ export class Ingest {
     client.on('error', (err) => this.log.warn({ err: err.message }, 'ingest mqtt error'));
     client.on('connect', () => {
       client.subscribe(
-        { [this.topics.allGateways('events')]: { qos: 1 }, [this.topics.allGateways('status')]: { qos: 1 }, [this.topics.allGateways('health')]: { qos: 0 } },
+        {
+          [this.topics.allGateways('events')]: { qos: 1 },
+          [this.topics.allGateways('status')]: { qos: 1 },
+          [this.topics.allGateways('health')]: { qos: 0 },
+          [`${this.options.topicRoot}/+/snapshot/+`]: { qos: 0 },
+        },
         (err) => {
           if (err) return this.log.error({ err: err.message }, 'ingest cannot subscribe');
           client.publish(stateTopic, encodeJson(CentralState, { v: 1, state: 'online', at: new Date().toISOString() }), { qos: 1, retain: true });
@@ -105,8 +114,11 @@ export class Ingest {
     const { gateway } = parsed;
     // Chain per gateway: ordering matters for acks and for birth/death.
     const previous = this.chains.get(gateway) ?? Promise.resolve();
-    const next = previous.then(() => this.handle(parsed.kind, gateway, topic, payload)).catch((err: unknown) => {
-      if (err instanceof PayloadError) {
+    const next = previous.then(() => this.handle(parsed.kind, gateway, topic, payload, parsed.camera)).catch((err: unknown) => {
+      if (err instanceof SnapshotFrameError) {
+        this.counters.rejectedPayloads++;
+        this.log.error({ gateway, topic, bytes: payload.byteLength }, `rejected snapshot: ${err.message}`);
+      } else if (err instanceof PayloadError) {
         this.counters.rejectedPayloads++;
         this.log.error({ gateway, topic, field: err.field, bytes: payload.byteLength }, `rejected payload: ${err.message}`);
       } else {
@@ -119,8 +131,10 @@ export class Ingest {
     });
   }
 
-  private async handle(kind: string, gateway: string, topic: string, payload: Buffer): Promise<void> {
+  private async handle(kind: string, gateway: string, topic: string, payload: Buffer, camera?: string): Promise<void> {
     switch (kind) {
+      case 'snapshot':
+        return this.onSnapshot(gateway, camera!, payload);
       case 'events':
         return this.onEvents(gateway, decodeJson(EventsBatch, topic, payload));
       case 'status':
@@ -186,6 +200,33 @@ export class Ingest {
           ...(status.state === 'online' && { version: status.version, config_hash: status.configHash, terminals: status.terminals.length }),
         },
         timestamp: (BigInt(Date.now()) * 1_000_000n).toString(),
+      },
+    ]);
+  }
+
+  private async onSnapshot(gateway: string, camera: string, payload: Buffer): Promise<void> {
+    if (payload.byteLength > MAX_SNAPSHOT_BYTES) throw new SnapshotFrameError(`${payload.byteLength} bytes is over the ${MAX_SNAPSHOT_BYTES}-byte limit`, 'byte 0');
+    const { header, jpeg } = decodeSnapshot(payload);
+    if (header.camera !== camera) throw new SnapshotFrameError(`header names camera ${header.camera}, topic says ${camera}`, 'header');
+    const opd = this.opdOf(gateway);
+    if (opd === undefined) return;
+    const stored = this.snapshots.save(opd, gateway, header, jpeg);
+    this.counters.snapshots++;
+    await this.writer.write([
+      {
+        measurement: 'snapshot',
+        tags: { opd, gateway, camera },
+        fields: {
+          kind: header.kind,
+          bytes: header.bytes,
+          width: header.width,
+          height: header.height,
+          sha256: header.sha256,
+          source: header.source,
+          path: stored.path,
+          delay_ms: Math.max(0, Date.parse(stored.receivedAt) - Date.parse(header.capturedAt)),
+        },
+        timestamp: (BigInt(Date.parse(header.capturedAt)) * 1_000_000n).toString(),
       },
     ]);
   }

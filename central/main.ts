@@ -9,6 +9,8 @@ import { Ingest } from './ingest.js';
 import { InfluxWriter } from './influx-writer.js';
 import { Registry } from './registry.js';
 import { sendCommand } from './command.js';
+import { SnapshotStore } from './snapshot-store.js';
+import { HttpApi } from './http.js';
 import { Command, COMMAND_NAMES } from '../protocols/mqtt/payloads.js';
 
 const USAGE = `pemda-central: the command-center aggregator
@@ -16,7 +18,7 @@ const USAGE = `pemda-central: the command-center aggregator
 Usage:
   pemda-central run --config FILE     run broker, ingest and InfluxDB writer
   pemda-central config check FILE     validate a config file (and its registry seed) and exit
-  pemda-central command --config FILE --gateway GW --name sync-clock|download-logs [--terminal ID] [--timeout-s 60]
+  pemda-central command --config FILE --gateway GW --name sync-clock|download-logs|snapshot-full [--terminal ID] [--camera ID] [--timeout-s 60]
                                       send a command to a gateway and print its result
   pemda-central --help
 
@@ -70,7 +72,12 @@ async function run(configFile: string): Promise<void> {
     url ??= `mqtt://127.0.0.1:${port}`;
   }
   if (url === undefined) throw new ConfigError(configFile, [{ key: 'mqtt.url', line: 0, column: 0, message: 'required when broker.embedded is false' }]);
-  const ingest = new Ingest({ ...config.mqtt, url }, registry, writer, log.child({ part: 'ingest' }));
+  const snapshots = new SnapshotStore(config.snapshots.dir, config.snapshots, log.child({ part: 'snapshots' }));
+  snapshots.sweep();
+  const sweeper = setInterval(() => snapshots.sweep(), 3600_000);
+  const http = new HttpApi(config.http, snapshots, log.child({ part: 'http' }));
+  await http.start();
+  const ingest = new Ingest({ ...config.mqtt, url }, registry, writer, snapshots, log.child({ part: 'ingest' }));
   await ingest.start();
   log.info('central ready');
 
@@ -79,6 +86,8 @@ async function run(configFile: string): Promise<void> {
     if (stopping) return;
     stopping = true;
     log.info({ signal }, 'stopping');
+    clearInterval(sweeper);
+    await http.stop();
     await ingest.stop();
     await writer.close();
     await broker?.stop();
@@ -89,11 +98,11 @@ async function run(configFile: string): Promise<void> {
   process.on('SIGTERM', () => void stop('SIGTERM'));
 }
 
-async function runCommand(configFile: string, gateway: string, name: string, terminal: string | undefined, timeoutS: number): Promise<number> {
+async function runCommand(configFile: string, gateway: string, args: { name: string; terminal?: string | undefined; camera?: string | undefined }, timeoutS: number): Promise<number> {
   const { value: config } = loadCentralConfig(configFile);
-  const parsed = Command.pick({ name: true, terminal: true }).safeParse({ name, terminal });
+  const parsed = Command.pick({ name: true, terminal: true, camera: true }).safeParse(args);
   if (!parsed.success || !(timeoutS > 0)) {
-    console.error(`pemda-central command: --name must be one of ${COMMAND_NAMES.join(', ')}, --terminal a terminal id, --timeout-s a positive number`);
+    console.error(`pemda-central command: --name must be one of ${COMMAND_NAMES.join(', ')}, --terminal/--camera a device id, --timeout-s a positive number`);
     return 2;
   }
   const url = config.mqtt.url ?? `mqtt://127.0.0.1:${config.broker.port}`;
@@ -112,6 +121,7 @@ async function main(argv: string[]): Promise<number> {
       gateway: { type: 'string' },
       name: { type: 'string' },
       terminal: { type: 'string' },
+      camera: { type: 'string' },
       'timeout-s': { type: 'string', default: '60' },
     },
   });
@@ -125,7 +135,7 @@ async function main(argv: string[]): Promise<number> {
     return -1;
   }
   if (command === 'command' && values.config && values.gateway && values.name) {
-    return runCommand(values.config, values.gateway, values.name, values.terminal, Number(values['timeout-s']));
+    return runCommand(values.config, values.gateway, { name: values.name, terminal: values.terminal, camera: values.camera }, Number(values['timeout-s']));
   }
   if (command === 'config' && sub === 'check' && file) {
     const { value } = loadCentralConfig(file);

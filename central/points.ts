@@ -44,6 +44,14 @@ function eventTimestamp(at: string, seq: number): string {
 }
 
 export function recordToPoint(record: EventRecord, ctx: PointContext): IPoint {
+  if (record.kind === 'camera_status') {
+    return {
+      measurement: 'camera_status',
+      tags: { opd: ctx.opd, gateway: ctx.gateway, camera: record.camera },
+      fields: { state: record.state, reason: record.reason ?? '', seq: record.seq },
+      timestamp: eventTimestamp(record.at, record.seq),
+    };
+  }
   const tags = { opd: ctx.opd, gateway: ctx.gateway, terminal: record.terminal };
   switch (record.kind) {
     case 'punch':
@@ -99,6 +107,13 @@ export function healthToPoint(health: Health, ctx: PointContext): IPoint {
       outbox_budget: health.outbox.budget,
       dropped_health: health.outbox.droppedHealth,
       ...(health.disk && { disk_free_bytes: health.disk.freeBytes, disk_total_bytes: health.disk.totalBytes }),
+      ...(health.snapshots && {
+        snapshots_budget_kbps: health.snapshots.budgetKbps,
+        snapshots_sent_kbps: health.snapshots.sentKbps,
+        snapshots_stretch: health.snapshots.stretch,
+        snapshots_quality: health.snapshots.quality,
+        snapshots_dropped: health.snapshots.dropped,
+      }),
     },
     timestamp: (BigInt(Date.parse(health.at)) * 1_000_000n).toString(),
   };

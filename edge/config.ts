@@ -5,6 +5,7 @@ import { LineSerialTerminalConfig } from './terminals/line-serial-config.js';
 import { ZkTerminalConfig } from './terminals/zk/config.js';
 import { AdmsTerminalConfig } from './terminals/adms/config.js';
 import { R30xTerminalConfig } from './terminals/r30x/config.js';
+import { CameraConfig, SnapshotSettings } from './cameras/config.js';
 import { DEFAULT_TOPIC_ROOT, GATEWAY_ID_PATTERN } from '../protocols/mqtt/topics.js';
 
 /**
@@ -49,6 +50,8 @@ export const GatewayConfig = z
       .strictObject({ intervalS: z.number().min(1).max(3600).default(60) })
       .prefault({}),
     terminals: z.array(TerminalConfig).max(64).default([]),
+    cameras: z.array(CameraConfig).max(256).default([]),
+    snapshots: SnapshotSettings,
     adms: z
       .strictObject({
         host: z.string().default('0.0.0.0').describe('address the ADMS push server listens on (the office LAN)'),
@@ -62,6 +65,11 @@ export const GatewayConfig = z
   })
   .superRefine((cfg, ctx) => {
     const seen = new Map<string, number>();
+    const cameraIds = new Set<string>();
+    cfg.cameras.forEach((c, i) => {
+      if (cameraIds.has(c.id)) ctx.addIssue({ code: 'custom', path: ['cameras', i, 'id'], message: 'duplicate camera id' });
+      cameraIds.add(c.id);
+    });
     const serials = new Map<string, number>();
     cfg.terminals.forEach((t, i) => {
       const first = seen.get(t.id);

@@ -76,11 +76,11 @@ export class Outbox {
       setState: this.db.prepare<[string, string]>(
         'INSERT INTO driver_state (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value',
       ),
-      putLatest: this.db.prepare<[string, string, number]>(
+      putLatest: this.db.prepare<[string, string | Buffer, number]>(
         'INSERT INTO latest (key, body, created_ms) VALUES (?, ?, ?) ON CONFLICT(key) DO UPDATE SET body = excluded.body, created_ms = excluded.created_ms',
       ),
       hasLatest: this.db.prepare<[string], { one: number }>('SELECT 1 AS one FROM latest WHERE key = ?'),
-      allLatest: this.db.prepare<[], { key: string; body: string }>('SELECT key, body FROM latest ORDER BY key'),
+      allLatest: this.db.prepare<[], { key: string; body: string | Buffer }>('SELECT key, body FROM latest ORDER BY key'),
       clearLatest: this.db.prepare('DELETE FROM latest'),
       pruneSeen: this.db.prepare<[number]>('DELETE FROM seen_punches WHERE seen_ms < ?'),
     };
@@ -201,10 +201,10 @@ export class Outbox {
   }
 
   /**
-   * Latest-wins classes (health, later snapshots): one row per key, replaced by the
+   * Latest-wins classes (health, snapshots): one row per key, replaced by the
    * next. Returns true when an undelivered older value was replaced (a drop).
    */
-  putLatest(key: string, body: string, nowMs = Date.now()): boolean {
+  putLatest(key: string, body: string | Buffer, nowMs = Date.now()): boolean {
     return this.db.transaction(() => {
       const replaced = this.stmts.hasLatest.get(key) !== undefined;
       this.stmts.putLatest.run(key, body, nowMs);
@@ -213,7 +213,7 @@ export class Outbox {
   }
 
   /** Takes every stored latest value (for delivery). */
-  takeLatest(): { key: string; body: string }[] {
+  takeLatest(): { key: string; body: string | Buffer }[] {
     return this.db.transaction(() => {
       const rows = this.stmts.allLatest.all();
       this.stmts.clearLatest.run();

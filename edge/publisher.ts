@@ -30,6 +30,7 @@ export class Publisher {
   private centralOnline = false;
   lastAckAt: Date | undefined;
   droppedHealth = 0;
+  droppedSnapshots = 0;
 
   constructor(
     private readonly config: GatewayConfig,
@@ -212,10 +213,24 @@ export class Publisher {
     }
   }
 
+  /**
+   * Snapshots are latest-wins too, per camera: published at once when the central
+   * can take them, else the newest per camera is kept. Returns whether it was sent.
+   */
+  publishSnapshot(camera: string, message: Buffer, mayStore: boolean): boolean {
+    if (this.client?.connected && this.centralOnline) {
+      this.client.publish(this.topics.snapshot(this.gw, camera), message, { qos: 0 });
+      return true;
+    }
+    if (!mayStore || this.outbox.putLatest(`snapshot:${camera}`, message)) this.droppedSnapshots++;
+    return false;
+  }
+
   /** Delivers what latest-wins classes kept while the central was away. */
   private flushLatest(): void {
     for (const { key, body } of this.outbox.takeLatest()) {
-      if (key === 'health') this.client?.publish(this.topics.gateway(this.gw, 'health'), body, { qos: 0 });
+      const topic = key === 'health' ? this.topics.gateway(this.gw, 'health') : key.startsWith('snapshot:') ? this.topics.snapshot(this.gw, key.slice(9)) : undefined;
+      if (topic) this.client?.publish(topic, body, { qos: 0 });
     }
   }
 

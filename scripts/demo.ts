@@ -65,11 +65,17 @@ async function main(): Promise<void> {
   const influxPort = Number(process.env.PEMDA_DEMO_INFLUX_PORT ?? 8086);
   influx = await Influxd.start(join(RUN, 'influx'), { port: (await portFree(influxPort)) ? influxPort : await freePort() });
   const brokerPort = (await portFree(1883)) ? 1883 : await freePort();
+  const httpPort = (await portFree(8080)) ? 8080 : await freePort();
 
   writeFileSync(join(RUN, 'registry.yaml'), stringify({ opds: OFFICES.map((o) => ({ code: o.opd, name: o.name, zone: o.zone, gateways: [o.gateway] })) }));
   writeFileSync(
     join(RUN, 'central.yaml'),
-    stringify({ broker: { host: '127.0.0.1', port: brokerPort }, influx: { url: influx.url, database: DB }, registry: { db: 'central.sqlite', seed: 'registry.yaml' } }),
+    stringify({
+      broker: { host: '127.0.0.1', port: brokerPort },
+      http: { host: '127.0.0.1', port: httpPort },
+      influx: { url: influx.url, database: DB },
+      registry: { db: 'central.sqlite', seed: 'registry.yaml' },
+    }),
   );
   central = node('central', 'central/main.js', ['run', '--config', join(RUN, 'central.yaml')]);
 

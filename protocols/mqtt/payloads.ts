@@ -58,7 +58,18 @@ export const TerminalClockRecord = z.strictObject({
 });
 export type TerminalClockRecord = z.infer<typeof TerminalClockRecord>;
 
-export const EventRecord = z.discriminatedUnion('kind', [PunchRecord, TerminalStatusRecord, TerminalClockRecord]);
+/** A camera state change: recorded only on change. */
+export const CameraStatusRecord = z.strictObject({
+  seq,
+  kind: z.literal('camera_status'),
+  camera: deviceId,
+  state: z.enum(['online', 'offline', 'auth-failed', 'stale']),
+  reason: z.string().max(500).optional(),
+  at: utcTime,
+});
+export type CameraStatusRecord = z.infer<typeof CameraStatusRecord>;
+
+export const EventRecord = z.discriminatedUnion('kind', [PunchRecord, TerminalStatusRecord, TerminalClockRecord, CameraStatusRecord]);
 export type EventRecord = z.infer<typeof EventRecord>;
 
 export const MAX_RECORDS_PER_BATCH = 1000;
@@ -144,6 +155,27 @@ export const Health = z.strictObject({
     budget: z.enum(['ok', 'near', 'over']).describe('near: above 80 %; over: health and snapshots are being dropped, punches still kept'),
     droppedHealth: z.number().int().min(0).describe('health reports dropped since start (replaced while undelivered, or over budget)'),
   }),
+  snapshots: z
+    .strictObject({
+      budgetKbps: z.number().min(0),
+      sentKbps: z.number().min(0).describe('thumbnail rate over the last intervals'),
+      stretch: z.number().min(1).describe('factor applied to every camera interval to stay inside the budget'),
+      quality: z.number().int().min(1).max(100).describe('JPEG quality in use (lowered when stretched far)'),
+      dropped: z.number().int().min(0).describe('thumbnails replaced undelivered or refused over the disk budget'),
+    })
+    .optional(),
+  cameras: z
+    .array(
+      z.strictObject({
+        id: deviceId,
+        state: z.enum(['online', 'offline', 'auth-failed', 'stale', 'unknown']),
+        latencyMs: z.number().min(0).nullable().describe('time to grab and encode the last frame'),
+        thumbBytes: z.number().int().min(0).nullable(),
+        source: z.enum(['snapshot-uri', 'rtsp']).nullable(),
+      }),
+    )
+    .max(256)
+    .optional(),
 });
 export type Health = z.infer<typeof Health>;
 
@@ -156,12 +188,13 @@ export const CentralState = z.strictObject({
 export type CentralState = z.infer<typeof CentralState>;
 
 /** Commands from the command room to a gateway (`{root}/{gw}/cmd`, QoS1). */
-export const COMMAND_NAMES = ['sync-clock', 'download-logs'] as const;
+export const COMMAND_NAMES = ['sync-clock', 'download-logs', 'snapshot-full'] as const;
 export const Command = z.strictObject({
   v: version,
   id: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/).describe('chosen by the sender; echoed in the result'),
-  name: z.enum(COMMAND_NAMES).describe('sync-clock: set terminal clocks to the gateway clock; download-logs: reconcile terminal logs now'),
+  name: z.enum(COMMAND_NAMES).describe('sync-clock: set terminal clocks to the gateway clock; download-logs: reconcile terminal logs now; snapshot-full: grab and send a full frame now'),
   terminal: deviceId.optional().describe('one terminal; default: every terminal that supports the command'),
+  camera: deviceId.optional().describe('snapshot-full: one camera; default: every camera'),
   issuedAt: utcTime,
 });
 export type Command = z.infer<typeof Command>;

@@ -34,6 +34,7 @@ export class TestSystem {
   influx!: Influxd;
   central: NodeProcess | undefined;
   brokerPort = 0;
+  httpPort = 0;
   readonly gateways = new Map<string, NodeProcess>();
   readonly terminals = new Map<string, LineTerminalSim>();
   /** Extra top-level gateway settings per gateway id (e.g. adms). */
@@ -49,6 +50,7 @@ export class TestSystem {
   async start(): Promise<void> {
     this.influx = await Influxd.start(join(this.dir, 'influx'));
     this.brokerPort = await freePort();
+    this.httpPort = await freePort();
     writeFileSync(
       join(this.dir, 'registry.yaml'),
       stringify({ opds: [...this.offices, ...this.registeredOnly].map((o) => ({ code: o.opd, name: `OPD ${o.opd}`, zone: o.zone, gateways: [o.gateway], employees: o.employees ?? [] })) }),
@@ -57,6 +59,7 @@ export class TestSystem {
       join(this.dir, 'central.yaml'),
       stringify({
         broker: { host: '127.0.0.1', port: this.brokerPort },
+        http: { host: '127.0.0.1', port: this.httpPort },
         influx: { url: this.influx.url, database: DATABASE, flushIntervalMs: 50 },
         registry: { db: 'central.sqlite', seed: 'registry.yaml' },
         log: { level: 'debug' },

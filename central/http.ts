@@ -1,0 +1,76 @@
+import { createServer, type Server } from 'node:http';
+import { readFile } from 'node:fs/promises';
+import type { Logger } from 'pino';
+import type { SnapshotStore } from './snapshot-store.js';
+
+/**
+ * The central's HTTP API (the web command room builds on it):
+ *   GET /api/cameras                          latest frame per camera, with capture time and age
+ *   GET /api/cameras/{gateway}/{camera}/latest.jpg   that frame (X-Captured-At header)
+ */
+export class HttpApi {
+  private server: Server | undefined;
+
+  constructor(
+    private readonly options: { host: string; port: number },
+    private readonly snapshots: SnapshotStore,
+    private readonly log: Logger,
+  ) {}
+
+  async start(): Promise<number> {
+    const server = createServer((req, res) => {
+      this.route(req.method ?? 'GET', new URL(req.url ?? '/', 'http://central'))
+        .then(({ status, type, body, headers }) => res.writeHead(status, { 'Content-Type': type, 'Cache-Control': 'no-store', ...headers }).end(body))
+        .catch((err: unknown) => {
+          this.log.error({ url: req.url, err: (err as Error).message }, 'HTTP request failed');
+          res.writeHead(500, { 'Content-Type': 'application/json' }).end(JSON.stringify({ error: 'internal error' }));
+        });
+    });
+    this.server = server;
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(this.options.port, this.options.host, () => resolve());
+    });
+    const port = (server.address() as { port: number }).port;
+    this.log.info({ host: this.options.host, port }, 'HTTP API listening');
+    return port;
+  }
+
+  private async route(method: string, url: URL): Promise<{ status: number; type: string; body: string | Buffer; headers?: Record<string, string> }> {
+    const json = (status: number, value: unknown) => ({ status, type: 'application/json', body: JSON.stringify(value) });
+    if (method !== 'GET') return json(405, { error: `${method} not allowed` });
+    if (url.pathname === '/api/cameras') {
+      const now = Date.now();
+      return json(
+        200,
+        this.snapshots.all().map((s) => ({
+          opd: s.opd,
+          gateway: s.gateway,
+          camera: s.header.camera,
+          capturedAt: s.header.capturedAt,
+          ageS: Math.round((now - Date.parse(s.header.capturedAt)) / 1000),
+          kind: s.header.kind,
+          width: s.header.width,
+          height: s.header.height,
+          bytes: s.header.bytes,
+          url: `/api/cameras/${s.gateway}/${s.header.camera}/latest.jpg`,
+        })),
+      );
+    }
+    const m = /^\/api\/cameras\/([a-z0-9_-]{1,64})\/([A-Za-z0-9_.-]{1,64})\/latest\.jpg$/.exec(url.pathname);
+    if (m) {
+      const s = this.snapshots.latest(m[1]!, m[2]!);
+      if (!s) return json(404, { error: `no frame yet from camera ${m[2]} of gateway ${m[1]}` });
+      return { status: 200, type: 'image/jpeg', body: await readFile(s.path), headers: { 'X-Captured-At': s.header.capturedAt } };
+    }
+    return json(404, { error: `no route ${url.pathname}` });
+  }
+
+  async stop(): Promise<void> {
+    const server = this.server;
+    this.server = undefined;
+    if (!server) return;
+    server.closeAllConnections();
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+  }
+}

@@ -1,0 +1,159 @@
+import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import sharp from 'sharp';
+import type { Logger } from 'pino';
+import { encodeSnapshot, sha256Hex } from '../../protocols/snapshot/frame.js';
+import type { NewRecord } from '../outbox.js';
+import type { SnapshotBudget } from './budget.js';
+import type { CameraConfig } from './config.js';
+import { CameraAuthError, fetchSnapshot, grabRtspFrame, resolveOnvif, type OnvifUris } from './grab.js';
+
+export type CameraState = 'online' | 'offline' | 'auth-failed' | 'stale';
+
+export interface CameraContext {
+  record(record: NewRecord): void;
+  publishSnapshot(camera: string, message: Buffer): void;
+  framesDir: string;
+  staleAfterSameFrames: number;
+}
+
+/**
+ * Polls one camera on its interval (jittered, stretched by the office budget), one
+ * grab at a time: the ONVIF snapshot URI (or a configured one) with Digest auth, and
+ * RTSP through ffmpeg when that fails. Each frame becomes a wall thumbnail; the full
+ * frame is kept on disk for on-demand requests. State changes are durable records.
+ */
+export class CameraPoller {
+  state: CameraState | 'unknown' = 'unknown';
+  latencyMs: number | null = null;
+  thumbBytes: number | null = null;
+  source: 'snapshot-uri' | 'rtsp' | null = null;
+  private onvif: OnvifUris | undefined;
+  private timer: NodeJS.Timeout | undefined;
+  private busy: Promise<unknown> | undefined;
+  private stopped = true;
+  private lastSha: string | undefined;
+  private sameFrames = 0;
+
+  constructor(
+    readonly config: CameraConfig,
+    private readonly ctx: CameraContext,
+    private readonly budget: SnapshotBudget,
+    private readonly log: Logger,
+  ) {}
+
+  get id(): string {
+    return this.config.id;
+  }
+
+  start(): void {
+    this.stopped = false;
+    mkdirSync(this.ctx.framesDir, { recursive: true });
+    this.schedule(Math.random() * Math.min(5000, this.config.intervalS * 1000));
+  }
+
+  private schedule(ms: number): void {
+    if (this.stopped) return;
+    this.timer = setTimeout(() => void this.tick(), ms);
+  }
+
+  private async tick(): Promise<void> {
+    await this.exclusive(() => this.snapshot('thumb'));
+    const jitter = 0.9 + Math.random() * 0.2;
+    this.schedule(this.config.intervalS * 1000 * this.budget.stretch() * jitter);
+  }
+
+  /** Per-camera concurrency of 1: a slow camera is never asked twice at once. */
+  private exclusive<T>(job: () => Promise<T>): Promise<T> {
+    const run = (this.busy ?? Promise.resolve()).then(job, job);
+    this.busy = run.catch(() => undefined);
+    return run;
+  }
+
+  /** For the "full frame now" command. */
+  grabFull(): Promise<string> {
+    return this.exclusive(async () => {
+      const bytes = await this.snapshot('full');
+      if (bytes === undefined) throw new Error(`camera ${this.id} is ${this.state}`);
+      return `${this.id}: full frame sent (${bytes} bytes)`;
+    });
+  }
+
+  /** Grabs, publishes and returns the bytes sent, or undefined when the camera failed. */
+  private async snapshot(kind: 'thumb' | 'full'): Promise<number | undefined> {
+    const started = Date.now();
+    let frame: { jpeg: Buffer; source: 'snapshot-uri' | 'rtsp' };
+    try {
+      frame = await this.grab();
+    } catch (err) {
+      this.onvif = undefined; // ask the camera for its URIs again next time
+      const reason = (err as Error).message.slice(0, 300);
+      this.setState(err instanceof CameraAuthError ? 'auth-failed' : 'offline', reason);
+      this.log.warn({ camera: this.id, state: this.state }, `snapshot failed: ${reason}`);
+      return undefined;
+    }
+    const capturedAt = new Date().toISOString();
+    const sha = sha256Hex(frame.jpeg);
+    this.sameFrames = sha === this.lastSha ? this.sameFrames + 1 : 1;
+    this.lastSha = sha;
+    this.keepFullFrame(frame.jpeg);
+    const thumb = this.config.thumbnail;
+    const image =
+      kind === 'full'
+        ? await sharp(frame.jpeg).jpeg({ quality: 85 }).toBuffer({ resolveWithObject: true })
+        : await sharp(frame.jpeg).resize(thumb.width, thumb.height, { fit: 'inside' }).jpeg({ quality: this.budget.quality(thumb.quality) }).toBuffer({ resolveWithObject: true });
+    const message = encodeSnapshot({ camera: this.id, capturedAt, kind, width: image.info.width, height: image.info.height, source: frame.source }, image.data);
+    this.ctx.publishSnapshot(this.id, message);
+    this.latencyMs = Date.now() - started;
+    this.source = frame.source;
+    if (kind === 'thumb') {
+      this.thumbBytes = image.data.length;
+      this.budget.report(this.id, message.length, this.config.intervalS);
+    }
+    if (this.sameFrames >= this.ctx.staleAfterSameFrames) this.setState('stale', `picture unchanged for ${this.sameFrames} grabs`);
+    else this.setState('online');
+    return message.length;
+  }
+
+  private async grab(): Promise<{ jpeg: Buffer; source: 'snapshot-uri' | 'rtsp' }> {
+    const c = this.config;
+    const creds = { username: c.username, password: c.password };
+    if (c.onvif && !this.onvif) this.onvif = await resolveOnvif({ ...c.onvif, ...creds, timeoutMs: c.timeoutMs });
+    const snapshotUri = this.onvif?.snapshotUri ?? c.snapshotUrl;
+    const streamUri = this.onvif?.streamUri ?? c.rtspUrl;
+    let failure: Error | undefined;
+    if (snapshotUri) {
+      try {
+        return { jpeg: await fetchSnapshot(snapshotUri, creds, c.timeoutMs), source: 'snapshot-uri' };
+      } catch (err) {
+        failure = err as Error;
+      }
+    }
+    if (streamUri) {
+      try {
+        return { jpeg: await grabRtspFrame(streamUri, creds, c.timeoutMs), source: 'rtsp' };
+      } catch (err) {
+        throw failure instanceof CameraAuthError ? failure : new Error(`${failure ? `${failure.message}; ` : ''}${(err as Error).message}`);
+      }
+    }
+    throw failure ?? new Error('no snapshot or stream URI');
+  }
+
+  private keepFullFrame(jpeg: Buffer): void {
+    const file = join(this.ctx.framesDir, `${this.id}.jpg`);
+    writeFileSync(`${file}.tmp`, jpeg);
+    renameSync(`${file}.tmp`, file);
+  }
+
+  private setState(state: CameraState, reason?: string): void {
+    if (state === this.state) return;
+    this.state = state;
+    this.ctx.record({ kind: 'camera_status', camera: this.id, state, at: new Date().toISOString(), ...(reason !== undefined && state !== 'online' && { reason }) });
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    clearTimeout(this.timer);
+    await this.busy;
+  }
+}
