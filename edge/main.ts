@@ -7,7 +7,7 @@ import { Gateway } from './gateway.js';
 import { formatStatus, readStatus } from './cli/status.js';
 import { runDoctor } from './cli/doctor.js';
 import { defaultLang } from './cli/doctor-text.js';
-import { configSnippet, describeFound, expandHosts, listSerialPorts, probeZk } from './cli/discover.js';
+import { configSnippet, describeFound, expandHosts, listSerialPorts, probeOnvif, probeZk } from './cli/discover.js';
 
 const USAGE = `pemda-edge: the OPD office gateway
 
@@ -17,8 +17,8 @@ Usage:
   pemda-edge status --config FILE     outbox depth, last ack, last punch per terminal
   pemda-edge doctor --config FILE [--lang id|en]
                                       check data folder, broker, central, every terminal, clock
-  pemda-edge discover [--zk-hosts 192.168.1.0/24] [--zk-port 4370] [--timeout-ms 1500]
-                                      list serial ports and ZK terminals answering on the LAN
+  pemda-edge discover [--zk-hosts 192.168.1.0/24] [--zk-port 4370] [--onvif] [--onvif-hosts H] [--onvif-port 3702] [--timeout-ms 1500]
+                                      list serial ports, ZK terminals and ONVIF cameras, as config
   pemda-edge --help
 
 Exit codes: 0 ok, 1 runtime failure (doctor: a check failed), 2 bad usage or bad config.`;
@@ -56,6 +56,9 @@ async function main(argv: string[]): Promise<number> {
       'zk-hosts': { type: 'string' },
       'zk-port': { type: 'string', default: '4370' },
       'timeout-ms': { type: 'string', default: '1500' },
+      onvif: { type: 'boolean' },
+      'onvif-hosts': { type: 'string' },
+      'onvif-port': { type: 'string', default: '3702' },
     },
   });
   const [command, sub, file] = positionals;
@@ -90,8 +93,10 @@ async function main(argv: string[]): Promise<number> {
     const hosts = values['zk-hosts'] ? expandHosts(values['zk-hosts']) : [];
     const terminals = hosts.length > 0 ? await probeZk(hosts, Number(values['zk-port']), Number(values['timeout-ms']), (done, total) => process.stderr.write(`probing ZK terminals: ${done}/${total}\r`)) : [];
     if (hosts.length > 0) process.stderr.write('\n');
-    console.log(describeFound(terminals, ports));
-    if (terminals.length + ports.length > 0) console.log(`\nReady to paste into the gateway config:\n${configSnippet(terminals, ports)}`);
+    const onvifHosts = values['onvif-hosts'] ? expandHosts(values['onvif-hosts']) : [];
+    const cameras = values.onvif || onvifHosts.length > 0 ? await probeOnvif(onvifHosts, Number(values['onvif-port']), Number(values['timeout-ms'])) : [];
+    console.log(describeFound(terminals, ports, cameras));
+    if (terminals.length + ports.length + cameras.length > 0) console.log(`\nReady to paste into the gateway config:\n${configSnippet(terminals, ports, cameras)}`);
     return 0;
   }
   if (command === 'config' && sub === 'check' && file) {

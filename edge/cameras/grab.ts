@@ -118,3 +118,34 @@ export async function resolveOnvif(options: { host: string; port: number; path: 
     }
   }
 }
+
+export interface GrabbedFrame {
+  jpeg: Buffer;
+  source: 'snapshot-uri' | 'rtsp';
+}
+
+/** One frame: the snapshot URI first, one RTSP frame when that fails. */
+export async function grabFrame(
+  c: { snapshotUrl?: string | undefined; rtspUrl?: string | undefined; timeoutMs: number } & Credentials,
+  onvif: OnvifUris | undefined,
+): Promise<GrabbedFrame> {
+  const creds = { username: c.username, password: c.password };
+  const snapshotUri = onvif?.snapshotUri ?? c.snapshotUrl;
+  const streamUri = onvif?.streamUri ?? c.rtspUrl;
+  let failure: Error | undefined;
+  if (snapshotUri) {
+    try {
+      return { jpeg: await fetchSnapshot(snapshotUri, creds, c.timeoutMs), source: 'snapshot-uri' };
+    } catch (err) {
+      failure = err as Error;
+    }
+  }
+  if (streamUri) {
+    try {
+      return { jpeg: await grabRtspFrame(streamUri, creds, c.timeoutMs), source: 'rtsp' };
+    } catch (err) {
+      throw failure instanceof CameraAuthError ? failure : new Error(`${failure ? `${failure.message}; ` : ''}${(err as Error).message}`);
+    }
+  }
+  throw failure ?? new Error('no snapshot or stream URI');
+}

@@ -6,7 +6,7 @@ import { encodeSnapshot, sha256Hex } from '../../protocols/snapshot/frame.js';
 import type { NewRecord } from '../outbox.js';
 import type { SnapshotBudget } from './budget.js';
 import type { CameraConfig } from './config.js';
-import { CameraAuthError, fetchSnapshot, grabRtspFrame, resolveOnvif, type OnvifUris } from './grab.js';
+import { CameraAuthError, grabFrame, resolveOnvif, type GrabbedFrame, type OnvifUris } from './grab.js';
 
 export type CameraState = 'online' | 'offline' | 'auth-failed' | 'stale';
 
@@ -82,7 +82,7 @@ export class CameraPoller {
   /** Grabs, publishes and returns the bytes sent, or undefined when the camera failed. */
   private async snapshot(kind: 'thumb' | 'full'): Promise<number | undefined> {
     const started = Date.now();
-    let frame: { jpeg: Buffer; source: 'snapshot-uri' | 'rtsp' };
+    let frame: GrabbedFrame;
     try {
       frame = await this.grab();
     } catch (err) {
@@ -115,28 +115,10 @@ export class CameraPoller {
     return message.length;
   }
 
-  private async grab(): Promise<{ jpeg: Buffer; source: 'snapshot-uri' | 'rtsp' }> {
+  private async grab(): Promise<GrabbedFrame> {
     const c = this.config;
-    const creds = { username: c.username, password: c.password };
-    if (c.onvif && !this.onvif) this.onvif = await resolveOnvif({ ...c.onvif, ...creds, timeoutMs: c.timeoutMs });
-    const snapshotUri = this.onvif?.snapshotUri ?? c.snapshotUrl;
-    const streamUri = this.onvif?.streamUri ?? c.rtspUrl;
-    let failure: Error | undefined;
-    if (snapshotUri) {
-      try {
-        return { jpeg: await fetchSnapshot(snapshotUri, creds, c.timeoutMs), source: 'snapshot-uri' };
-      } catch (err) {
-        failure = err as Error;
-      }
-    }
-    if (streamUri) {
-      try {
-        return { jpeg: await grabRtspFrame(streamUri, creds, c.timeoutMs), source: 'rtsp' };
-      } catch (err) {
-        throw failure instanceof CameraAuthError ? failure : new Error(`${failure ? `${failure.message}; ` : ''}${(err as Error).message}`);
-      }
-    }
-    throw failure ?? new Error('no snapshot or stream URI');
+    if (c.onvif && !this.onvif) this.onvif = await resolveOnvif({ ...c.onvif, username: c.username, password: c.password, timeoutMs: c.timeoutMs });
+    return grabFrame(c, this.onvif);
   }
 
   private keepFullFrame(jpeg: Buffer): void {

@@ -1,5 +1,6 @@
 import { createSocket } from 'node:dgram';
 import { readdirSync } from 'node:fs';
+import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { SerialPort } from 'serialport';
 import { CMD, USHRT_MAX, ZkProtocolError, decodePacket, encodePacket, nextReplyId } from '../../protocols/zk/index.js';
@@ -56,6 +57,53 @@ export async function probeZk(hosts: string[], port: number, timeoutMs: number, 
   return [...found.values()];
 }
 
+export interface FoundCamera {
+  address: string;
+  xaddrs: string[];
+  name?: string;
+}
+
+/** A WS-Discovery Probe for ONVIF video transmitters (WS-Discovery 2005/04, as ONVIF devices expect). */
+function onvifProbe(messageId: string): string {
+  return (
+    '<?xml version="1.0" encoding="UTF-8"?>' +
+    '<e:Envelope xmlns:e="http://www.w3.org/2003/05/soap-envelope" xmlns:w="http://schemas.xmlsoap.org/ws/2004/08/addressing" ' +
+    'xmlns:d="http://schemas.xmlsoap.org/ws/2005/04/discovery" xmlns:dn="http://www.onvif.org/ver10/network/wsdl">' +
+    `<e:Header><w:MessageID>urn:uuid:${messageId}</w:MessageID>` +
+    '<w:To e:mustUnderstand="true">urn:schemas-xmlsoap-org:ws:2005:04:discovery</w:To>' +
+    '<w:Action e:mustUnderstand="true">http://schemas.xmlsoap.org/ws/2005/04/discovery/Probe</w:Action></e:Header>' +
+    '<e:Body><d:Probe><d:Types>dn:NetworkVideoTransmitter</d:Types></d:Probe></e:Body></e:Envelope>'
+  );
+}
+
+function parseProbeMatch(xml: string, address: string): FoundCamera | undefined {
+  if (!/ProbeMatches/.test(xml)) return undefined;
+  const xaddrs = (/<(?:\w+:)?XAddrs>([^<]*)</.exec(xml)?.[1] ?? '').split(/\s+/).filter(Boolean);
+  const scopes = (/<(?:\w+:)?Scopes[^>]*>([^<]*)</.exec(xml)?.[1] ?? '').split(/\s+/);
+  const name = scopes.find((s) => s.includes('/name/'))?.split('/name/')[1];
+  return { address, xaddrs, ...(name && { name: decodeURIComponent(name) }) };
+}
+
+/**
+ * Directed WS-Discovery probes to named hosts (unicast, so it works across subnets
+ * and on loopback), or, with no hosts, the standard multicast probe on the LAN.
+ */
+export async function probeOnvif(hosts: string[], port: number, timeoutMs: number): Promise<FoundCamera[]> {
+  const socket = createSocket('udp4');
+  const found = new Map<string, FoundCamera>();
+  socket.on('message', (msg, rinfo) => {
+    const match = parseProbeMatch(msg.toString('utf8'), rinfo.address);
+    if (match) found.set(match.xaddrs[0] ?? rinfo.address, match);
+  });
+  await new Promise<void>((resolve) => socket.bind(0, resolve));
+  const probe = Buffer.from(onvifProbe(randomUUID()));
+  if (hosts.length === 0) socket.send(probe, 3702, '239.255.255.250');
+  for (const host of hosts) socket.send(probe, port, host);
+  await sleep(timeoutMs);
+  socket.close();
+  return [...found.values()];
+}
+
 export interface FoundSerialPort {
   path: string;
   manufacturer?: string;
@@ -85,9 +133,9 @@ export async function listSerialPorts(): Promise<FoundSerialPort[]> {
   }));
 }
 
-/** A ready-to-paste `terminals:` block for what was found. */
-export function configSnippet(terminals: FoundTerminal[], ports: FoundSerialPort[]): string {
-  const lines = ['terminals:'];
+/** Ready-to-paste `terminals:` and `cameras:` blocks for what was found. */
+export function configSnippet(terminals: FoundTerminal[], ports: FoundSerialPort[], cameras: FoundCamera[] = []): string {
+  const lines = terminals.length + ports.length > 0 ? ['terminals:'] : [];
   for (const t of terminals) {
     lines.push(`  - id: zk-${t.host.split('.').pop()}`, '    driver: zk', '    transport: udp', `    host: ${t.host}`, `    port: ${t.port}`, '    zone: Asia/Jakarta        # set: Asia/Jakarta (WIB), Asia/Makassar (WITA), Asia/Jayapura (WIT)');
     if (t.needsCommKey) lines.push('    commKey: 0               # set: this terminal has a Comm Key (Menu > Comm. > Connection)');
@@ -95,11 +143,19 @@ export function configSnippet(terminals: FoundTerminal[], ports: FoundSerialPort
   ports.forEach((p, i) => {
     lines.push(`  - id: serial-${i + 1}`, '    driver: line-serial     # or r30x for a fingerprint module', `    port: ${p.path}`, '    zone: Asia/Jakarta');
   });
+  if (cameras.length > 0) lines.push('cameras:');
+  cameras.forEach((c, i) => {
+    const url = c.xaddrs[0] ? new URL(c.xaddrs[0]) : undefined;
+    lines.push(`  - id: cam-${i + 1}`);
+    if (c.name) lines.push(`    name: ${JSON.stringify(c.name)}`);
+    lines.push('    onvif:', `      host: ${url?.hostname ?? c.address}`, `      port: ${url?.port || 80}`, `      path: ${url?.pathname ?? '/onvif/device_service'}`, '    username: admin        # set', '    password: ""          # set');
+  });
   return lines.join('\n');
 }
 
-export function describeFound(terminals: FoundTerminal[], ports: FoundSerialPort[]): string {
+export function describeFound(terminals: FoundTerminal[], ports: FoundSerialPort[], cameras: FoundCamera[] = []): string {
   const rows = [
+    ...cameras.map((c) => `ONVIF camera  ${c.xaddrs.join(' ') || c.address}${c.name ? `   "${c.name}"` : ''}`),
     ...terminals.map((t) => `ZK terminal   ${t.host}:${t.port}/udp${t.needsCommKey ? '   (Comm Key set)' : ''}`),
     ...ports.map((p) => `serial port   ${p.path}   ${[p.manufacturer, p.vendorId && `${p.vendorId}:${p.productId ?? '?'}`, p.serialNumber && `serial ${p.serialNumber}`].filter(Boolean).join(', ')}`),
   ];

@@ -6,7 +6,10 @@ import { SerialPort } from 'serialport';
 import { CMD, decodeFreeSizes, decodeGetTimeReply } from '../../protocols/zk/index.js';
 import { decodeConfirmation, decodeTemplateNumReply, readSysPara, templateNum, vfyPwd, decodeReadSysParaReply } from '../../protocols/r30x/index.js';
 import { Topics } from '../../protocols/mqtt/topics.js';
+import sharp from 'sharp';
 import type { GatewayConfig, TerminalConfig } from '../config.js';
+import type { CameraConfig } from '../cameras/config.js';
+import { CameraAuthError, grabFrame, resolveOnvif } from '../cameras/grab.js';
 import { ZkAuthError, ZkSession } from '../terminals/zk/session.js';
 import { SerialTransport, TcpTransport, UdpTransport } from '../terminals/zk/transport.js';
 import { R30xLink } from '../terminals/r30x/link.js';
@@ -170,6 +173,24 @@ function serialOpenCheck(id: string, path: string, baudRate: number): Check {
       return { verdict: 'fail', what, detail: (err as Error).message, advice: say('serial.advice', { port: path }) };
     } finally {
       if (port.isOpen) port.close(() => undefined);
+    }
+  };
+}
+
+export function cameraCheck(c: CameraConfig): Check {
+  return async (say) => {
+    const what = say('camera.what', { id: c.id });
+    const started = Date.now();
+    try {
+      const onvif = c.onvif ? await resolveOnvif({ ...c.onvif, username: c.username, password: c.password, timeoutMs: c.timeoutMs }) : undefined;
+      const frame = await grabFrame(c, onvif);
+      const meta = await sharp(frame.jpeg).metadata();
+      const detail = say('camera.detail', { source: frame.source, width: meta.width ?? 0, height: meta.height ?? 0, kb: Math.round(frame.jpeg.length / 1024), ms: Date.now() - started });
+      if (frame.source === 'rtsp' && (onvif?.snapshotUri ?? c.snapshotUrl)) return { verdict: 'warn', what, detail, advice: say('camera.rtspOnly') };
+      return { verdict: 'ok', what, detail };
+    } catch (err) {
+      const auth = err instanceof CameraAuthError;
+      return { verdict: 'fail', what, detail: (err as Error).message, advice: say(auth ? 'camera.auth' : 'camera.unreachable') };
     }
   };
 }

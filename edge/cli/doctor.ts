@@ -1,5 +1,5 @@
 import type { GatewayConfig } from '../config.js';
-import { brokerCheck, clockCheck, dataDirCheck, terminalCheck, type CheckResult } from './doctor-checks.js';
+import { brokerCheck, cameraCheck, clockCheck, dataDirCheck, terminalCheck, type CheckResult } from './doctor-checks.js';
 import { sayer, type Lang } from './doctor-text.js';
 
 const MARK = { ok: '[ OK ]', warn: '[WARN]', fail: '[FAIL]' } as const;
@@ -12,7 +12,7 @@ const COLOR = { ok: '\x1b[32m', warn: '\x1b[33m', fail: '\x1b[31m' } as const;
  */
 export async function runDoctor(config: GatewayConfig, lang: Lang, out: (line: string) => void, color: boolean): Promise<number> {
   const say = sayer(lang);
-  const checks = [dataDirCheck(config), brokerCheck(config), ...config.terminals.map(terminalCheck), clockCheck()];
+  const checks = [dataDirCheck(config), brokerCheck(config), ...config.terminals.map(terminalCheck), ...config.cameras.map(cameraCheck), clockCheck()];
   const results: CheckResult[] = [];
   for (const check of checks) {
     const r = await check(say);
