@@ -101,6 +101,7 @@ async function main(): Promise<void> {
 Demo running: 4 offices (WIB, WITA, WIT) with a line terminal, a ZK terminal, an ADMS push terminal and an R30x module punching into a central on mqtt://127.0.0.1:${brokerPort}
 InfluxDB: ${influx.url}, database "${DB}". Latest punches:
   curl -sG '${influx.url}/query' --data-urlencode 'db=${DB}' --data-urlencode "q=${q}"
+Camera frames: http://127.0.0.1:${httpPort}/api/cameras (latest per camera; open its "url" for the JPEG)
 Counts per office are printed every 15 s. Files and logs: ${RUN}. Ctrl-C stops everything.
 `);
   setInterval(() => void report(), 15_000).unref();
@@ -113,10 +114,17 @@ async function prepareTerminal(office: Office, prefix: string): Promise<{ termin
     case 'line': {
       const pty = await PtyPair.open(join(RUN, `${office.gateway}.device`), join(RUN, `${office.gateway}.serial`));
       ptys.push(pty);
+      // This office also has an ONVIF camera at its door: thumbnails every 15 s.
+      const cameraPort = await freePort();
+      const startTerminal = sim('line-terminal-main', ['--device', pty.devicePath, '--zone', office.zone, '--employee-prefix', prefix, '--mean-interval-ms', '2500']);
+      const startCamera = () => void node('sim-camera', 'sim/onvif-camera-main.js', ['--port', String(cameraPort), '--user', 'admin', '--password', 'demo', '--name', 'Lobi Dinkes']);
       return {
         terminal: { id: 'lobby', driver: 'line-serial', port: pty.gatewayPath, zone: office.zone, format: { fields: ['employee', 'time', 'status', 'verify'] } },
-        extra: {},
-        startSim: sim('line-terminal-main', ['--device', pty.devicePath, '--zone', office.zone, '--employee-prefix', prefix, '--mean-interval-ms', '2500']),
+        extra: { cameras: [{ id: 'lobi', name: 'Lobi Dinkes', onvif: { host: '127.0.0.1', port: cameraPort }, username: 'admin', password: 'demo', intervalS: 15 }] },
+        startSim: () => {
+          startTerminal();
+          startCamera();
+        },
       };
     }
     case 'zk': {
