@@ -1,5 +1,6 @@
 import type { InfluxDB, IPoint } from 'influx';
 import type { Logger } from 'pino';
+import { retentionPolicyFor } from './influx-schema.js';
 
 interface Pending {
   points: IPoint[];
@@ -63,10 +64,15 @@ export class InfluxWriter {
 
   private async writeBatch(batch: Pending[], count: number): Promise<void> {
     try {
-      await this.influx.writePoints(
-        batch.flatMap((p) => p.points),
-        { precision: 'n' },
-      );
+      // One write per retention policy: InfluxDB takes one per request.
+      const byPolicy = new Map<string, IPoint[]>();
+      for (const point of batch.flatMap((p) => p.points)) {
+        const rp = retentionPolicyFor(point.measurement ?? '');
+        const list = byPolicy.get(rp);
+        if (list) list.push(point);
+        else byPolicy.set(rp, [point]);
+      }
+      for (const [retentionPolicy, points] of byPolicy) await this.influx.writePoints(points, { precision: 'n', retentionPolicy });
       this.writtenPoints += count;
       if (this.failing) this.log.info({ points: count }, 'InfluxDB writes succeed again');
       this.failing = false;

@@ -11,6 +11,7 @@ import { Registry } from './registry.js';
 import { sendCommand } from './command.js';
 import { SnapshotStore } from './snapshot-store.js';
 import { HttpApi } from './http.js';
+import { ensureInfluxSchema } from './influx-schema.js';
 import { Command, COMMAND_NAMES } from '../protocols/mqtt/payloads.js';
 
 const USAGE = `pemda-central: the command-center aggregator
@@ -24,15 +25,11 @@ Usage:
 
 Exit codes: 0 ok, 1 runtime failure, 2 bad usage or bad config.`;
 
-/** Waits for InfluxDB and creates the database; the central is useless without it. */
+/** Waits for InfluxDB and prepares the database; the central is useless without it. */
 async function prepareInflux(influx: InfluxDB, database: string, log: Logger): Promise<void> {
   for (let attempt = 1; ; attempt++) {
     try {
-      const names = await influx.getDatabaseNames();
-      if (!names.includes(database)) {
-        await influx.createDatabase(database);
-        log.info({ database }, 'created InfluxDB database');
-      }
+      await ensureInfluxSchema(influx, database, log);
       return;
     } catch (err) {
       if (attempt === 1 || attempt % 10 === 0) log.warn({ err: (err as Error).message, attempt }, 'waiting for InfluxDB');

@@ -53,14 +53,14 @@ describe('cameras', () => {
     expect(res.headers.get('x-captured-at')).toBe(entry.capturedAt);
     const meta = await sharp(Buffer.from(await res.arrayBuffer())).metadata();
     expect([meta.width, meta.height]).toEqual([480, 270]);
-    const points = await system.influx.query('pemda', `SELECT * FROM snapshot WHERE camera = 'lobby'`);
+    const points = await system.influx.query('pemda', `SELECT * FROM ops.snapshot WHERE camera = 'lobby'`);
     expect(points[0]).toMatchObject({ opd: 'diskominfo', gateway: gw, kind: 'thumb', source: 'snapshot-uri', width: 480, height: 270 });
     expect(String(points[0]!.path)).toContain(join(gw, 'lobby', entry.capturedAt.slice(0, 10)));
     expect(lobby.stats.snapshots).toBeGreaterThan(0);
   });
 
   it('falls back to one RTSP frame through ffmpeg when the snapshot URI fails', async () => {
-    const points = await eventually(() => system.influx.query('pemda', `SELECT * FROM snapshot WHERE camera = 'parking'`), (p) => p.length > 0, 40_000, 'a parking frame');
+    const points = await eventually(() => system.influx.query('pemda', `SELECT * FROM ops.snapshot WHERE camera = 'parking'`), (p) => p.length > 0, 40_000, 'a parking frame');
     expect(points[0]).toMatchObject({ source: 'rtsp', kind: 'thumb' });
     const status = await eventually(() => states('parking'), (r) => r.length > 0, 20_000, 'parking status');
     expect(status[0]).toMatchObject({ state: 'online' });
@@ -86,7 +86,7 @@ describe('cameras', () => {
     const kept = list.find((c) => c.camera === 'lobby')!;
     expect(kept.capturedAt > downAt).toBe(true);
     const health = await eventually(
-      () => system.influx.query('pemda', `SELECT * FROM gateway_health WHERE gateway = '${gw}' AND time > '${upAt}'`),
+      () => system.influx.query('pemda', `SELECT * FROM ops.gateway_health WHERE gateway = '${gw}' AND time > '${upAt}'`),
       (r) => r.length > 0,
       20_000,
       'health after the outage',
@@ -98,7 +98,7 @@ describe('cameras', () => {
     const cli = NodeProcess.start('cli', 'central/main.js', ['command', '--config', join(system.dir, 'central.yaml'), '--gateway', gw, '--name', 'snapshot-full', '--camera', 'lobby', '--timeout-s', '20']);
     expect(await cli.exited, cli.stderr).toBe(0);
     expect(cli.lines.map((l) => l.msg).join('\n')).toMatch(/OK: lobby: full frame sent \(\d+ bytes\)/);
-    const full = await eventually(() => system.influx.query('pemda', `SELECT * FROM snapshot WHERE camera = 'lobby' AND kind = 'full'`), (p) => p.length > 0, 20_000, 'the full frame');
+    const full = await eventually(() => system.influx.query('pemda', `SELECT * FROM ops.snapshot WHERE camera = 'lobby' AND kind = 'full'`), (p) => p.length > 0, 20_000, 'the full frame');
     expect(full[0]).toMatchObject({ width: 1280, height: 720 });
   });
 });

@@ -24,7 +24,7 @@ describe('outbox disk budget', () => {
     const count = async () => Number((await system.influx.query('pemda', `SELECT COUNT(employee) FROM punch WHERE employee =~ /^5/`))[0]?.count ?? 0);
     await eventually(count, (n) => n === 600, 30_000, 'all 600 punches');
     const health = await eventually(
-      () => system.influx.query('pemda', `SELECT dropped_health, outbox_budget_bytes FROM gateway_health WHERE gateway = '${gw}' AND dropped_health > 0`),
+      () => system.influx.query('pemda', `SELECT dropped_health, outbox_budget_bytes FROM ops.gateway_health WHERE gateway = '${gw}' AND dropped_health > 0`),
       (rows) => rows.length > 0,
       20_000,
       'a health report counting the drops',
