@@ -10,6 +10,10 @@ export const CentralConfig = z.strictObject({
       embedded: z.boolean().default(true).describe('run the aedes broker in this process'),
       host: z.string().default('0.0.0.0').describe('listen address of the embedded broker'),
       port: z.number().int().min(0).max(65535).default(1883),
+      auth: z
+        .enum(['required', 'off'])
+        .default('off')
+        .describe('required: only gateways with a password (pemda-central gateway-password) and the central may connect'),
     })
     .prefault({}),
   mqtt: z

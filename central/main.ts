@@ -8,6 +8,9 @@ import { loadCentralConfig, RegistrySeed, type CentralConfig } from './config.js
 import { Ingest } from './ingest.js';
 import { InfluxWriter } from './influx-writer.js';
 import { Registry } from './registry.js';
+import { dirname, join } from 'node:path';
+import { BrokerAcl } from './broker-acl.js';
+import { centralSecret, generatePassword, hashPassword } from './credentials.js';
 import { sendCommand } from './command.js';
 import { SnapshotStore } from './snapshot-store.js';
 import { HttpApi } from './http.js';
@@ -19,6 +22,8 @@ const USAGE = `pemda-central: the command-center aggregator
 Usage:
   pemda-central run --config FILE     run broker, ingest and InfluxDB writer
   pemda-central config check FILE     validate a config file (and its registry seed) and exit
+  pemda-central gateway-password --config FILE --gateway GW
+                                      set a new MQTT password for a gateway and print it once
   pemda-central command --config FILE --gateway GW --name sync-clock|download-logs|snapshot-full [--terminal ID] [--camera ID] [--timeout-s 60]
                                       send a command to a gateway and print its result
   pemda-central --help
@@ -63,10 +68,18 @@ async function run(configFile: string): Promise<void> {
 
   let broker: EmbeddedBroker | undefined;
   let url = config.mqtt.url;
+  let identity: { username?: string; password?: string } = {};
   if (config.broker.embedded) {
-    broker = new EmbeddedBroker(config.broker, log.child({ part: 'broker' }));
+    const secret = centralSecret(secretFile(config));
+    const acl = new BrokerAcl(
+      { auth: config.broker.auth, topicRoot: config.mqtt.topicRoot, centralPassword: secret.password, gatewayHash: (gw) => registry.passwordHash(gw) },
+      log.child({ part: 'acl' }),
+    );
+    if (config.broker.auth === 'off') log.warn('broker.auth is off: any client may connect and publish; set broker.auth: required once gateways have passwords');
+    broker = new EmbeddedBroker(config.broker, acl, log.child({ part: 'broker' }));
     const port = await broker.start();
     url ??= `mqtt://127.0.0.1:${port}`;
+    identity = secret;
   }
   if (url === undefined) throw new ConfigError(configFile, [{ key: 'mqtt.url', line: 0, column: 0, message: 'required when broker.embedded is false' }]);
   const snapshots = new SnapshotStore(config.snapshots.dir, config.snapshots, log.child({ part: 'snapshots' }));
@@ -74,7 +87,7 @@ async function run(configFile: string): Promise<void> {
   const sweeper = setInterval(() => snapshots.sweep(), 3600_000);
   const http = new HttpApi(config.http, snapshots, log.child({ part: 'http' }));
   await http.start();
-  const ingest = new Ingest({ ...config.mqtt, url }, registry, writer, snapshots, log.child({ part: 'ingest' }));
+  const ingest = new Ingest({ ...identity, ...config.mqtt, url }, registry, writer, snapshots, log.child({ part: 'ingest' }));
   await ingest.start();
   log.info('central ready');
 
@@ -103,9 +116,33 @@ async function runCommand(configFile: string, gateway: string, args: { name: str
     return 2;
   }
   const url = config.mqtt.url ?? `mqtt://127.0.0.1:${config.broker.port}`;
-  const result = await sendCommand({ ...config.mqtt, url }, gateway, parsed.data, timeoutS * 1000);
+  const identity = config.broker.embedded ? centralSecret(secretFile(config)) : {};
+  const result = await sendCommand({ ...identity, ...config.mqtt, url }, gateway, parsed.data, timeoutS * 1000);
   console.log(`${result.ok ? 'OK' : 'FAILED'}: ${result.message}`);
   return result.ok ? 0 : 1;
+}
+
+/** Where the central keeps its own MQTT password: beside the registry database. */
+function secretFile(config: CentralConfig): string {
+  return join(dirname(config.registry.db), 'central-mqtt-secret.json');
+}
+
+/** `gateway-password`: a new password for a gateway; only its hash is kept. */
+async function setGatewayPassword(configFile: string, gateway: string): Promise<number> {
+  const { value: config } = loadCentralConfig(configFile);
+  const registry = new Registry(config.registry.db);
+  try {
+    if (!registry.gateway(gateway)) {
+      console.error(`pemda-central gateway-password: gateway "${gateway}" is not in the registry; add it to an OPD in the registry seed first`);
+      return 2;
+    }
+    const password = generatePassword();
+    registry.setPasswordHash(gateway, await hashPassword(password));
+    console.log(`Password for ${gateway} (shown once; put it in the gateway config as mqtt.password):\n${password}`);
+    return 0;
+  } finally {
+    registry.close();
+  }
 }
 
 async function main(argv: string[]): Promise<number> {
@@ -134,6 +171,7 @@ async function main(argv: string[]): Promise<number> {
   if (command === 'command' && values.config && values.gateway && values.name) {
     return runCommand(values.config, values.gateway, { name: values.name, terminal: values.terminal, camera: values.camera }, Number(values['timeout-s']));
   }
+  if (command === 'gateway-password' && values.config && values.gateway) return setGatewayPassword(values.config, values.gateway);
   if (command === 'config' && sub === 'check' && file) {
     const { value } = loadCentralConfig(file);
     const seed = value.registry.seed !== undefined ? loadConfigFile(RegistrySeed, value.registry.seed).value : undefined;

@@ -36,6 +36,7 @@ export class Registry {
         opd TEXT NOT NULL REFERENCES opds(code), pin TEXT NOT NULL, nip TEXT, name TEXT NOT NULL,
         PRIMARY KEY (opd, pin)
       );
+      CREATE TABLE IF NOT EXISTS gateway_credentials (gateway TEXT PRIMARY KEY, password_hash TEXT NOT NULL, set_at TEXT NOT NULL);
       CREATE TABLE IF NOT EXISTS ingest_progress (gateway TEXT PRIMARY KEY, acked_seq INTEGER NOT NULL);
     `);
     this.stmts = {
@@ -47,6 +48,10 @@ export class Registry {
         'INSERT INTO employees (opd, pin, nip, name) VALUES (?, ?, ?, ?) ON CONFLICT(opd, pin) DO UPDATE SET nip = excluded.nip, name = excluded.name',
       ),
       employee: this.db.prepare<[string, string], Employee>('SELECT pin, nip, name FROM employees WHERE opd = ? AND pin = ?'),
+      passwordHash: this.db.prepare<[string], { password_hash: string }>('SELECT password_hash FROM gateway_credentials WHERE gateway = ?'),
+      setPasswordHash: this.db.prepare<[string, string, string]>(
+        'INSERT INTO gateway_credentials (gateway, password_hash, set_at) VALUES (?, ?, ?) ON CONFLICT(gateway) DO UPDATE SET password_hash = excluded.password_hash, set_at = excluded.set_at',
+      ),
       gateway: this.db.prepare<[string], GatewayEntry>('SELECT id, opd FROM gateways WHERE id = ?'),
       progress: this.db.prepare<[string], { acked_seq: number }>('SELECT acked_seq FROM ingest_progress WHERE gateway = ?'),
       setProgress: this.db.prepare<[string, number]>(
@@ -73,6 +78,15 @@ export class Registry {
   /** The roster entry of a terminal user id in an OPD, if the roster has it. */
   employee(opd: string, pin: string): Employee | undefined {
     return this.stmts.employee.get(opd, pin);
+  }
+
+  /** The stored password hash of a gateway (never the password). */
+  passwordHash(gateway: string): string | undefined {
+    return this.stmts.passwordHash.get(gateway)?.password_hash;
+  }
+
+  setPasswordHash(gateway: string, hash: string): void {
+    this.stmts.setPasswordHash.run(gateway, hash, new Date().toISOString());
   }
 
   ackedSeq(gateway: string): number {

@@ -37,6 +37,8 @@ export class TestSystem {
   httpPort = 0;
   readonly gateways = new Map<string, NodeProcess>();
   readonly terminals = new Map<string, LineTerminalSim>();
+  /** Extra central broker settings (e.g. auth). */
+  readonly centralBroker: Record<string, unknown> = {};
   /** Extra top-level gateway settings per gateway id (e.g. adms). */
   readonly gatewayExtra = new Map<string, Record<string, unknown>>();
   private readonly ptys: PtyPair[] = [];
@@ -58,7 +60,7 @@ export class TestSystem {
     writeFileSync(
       join(this.dir, 'central.yaml'),
       stringify({
-        broker: { host: '127.0.0.1', port: this.brokerPort },
+        broker: { host: '127.0.0.1', port: this.brokerPort, ...this.centralBroker },
         http: { host: '127.0.0.1', port: this.httpPort },
         influx: { url: this.influx.url, database: DATABASE, flushIntervalMs: 50 },
         registry: { db: 'central.sqlite', seed: 'registry.yaml' },

@@ -1,0 +1,84 @@
+import type { Logger } from 'pino';
+import { GATEWAY_ID_PATTERN, Topics } from '../protocols/mqtt/topics.js';
+import { MAX_JSON_PAYLOAD_BYTES } from '../protocols/mqtt/decode.js';
+import { MAX_SNAPSHOT_BYTES } from '../protocols/snapshot/frame.js';
+import { CENTRAL_USERNAME, verifyPassword } from './credentials.js';
+
+export type Principal = { role: 'central' } | { role: 'gateway'; gateway: string } | { role: 'anonymous' };
+
+export interface AclOptions {
+  /** 'required': only known identities; 'off': anyone (a warning is logged at start). */
+  auth: 'required' | 'off';
+  topicRoot: string;
+  centralPassword: string;
+  /** The stored hash of a gateway's password, if it has one. */
+  gatewayHash(gateway: string): string | undefined;
+  /** Failed logins per address per minute before refusing without checking. */
+  maxFailuresPerMinute?: number;
+}
+
+/**
+ * Who may connect and what each may do on the embedded broker. A gateway may
+ * publish only under its own id and subscribe only to its acks, its commands and
+ * the central's state; the central may do anything. Payload sizes are bounded per
+ * topic class before anything reaches ingest. All checks are synchronous except the
+ * password hash.
+ */
+export class BrokerAcl {
+  private readonly topics: Topics;
+  private readonly failures = new Map<string, number[]>();
+  refusedPublishes = 0;
+  refusedLogins = 0;
+
+  constructor(
+    private readonly options: AclOptions,
+    private readonly log: Logger,
+  ) {
+    this.topics = new Topics(options.topicRoot);
+  }
+
+  /** Resolves the principal, or a reason the login is refused. */
+  async authenticate(username: string | undefined, password: Buffer | undefined, remote: string): Promise<Principal | string> {
+    if (this.options.auth === 'off') return username === CENTRAL_USERNAME ? { role: 'central' } : { role: 'anonymous' };
+    const now = Date.now();
+    const recent = (this.failures.get(remote) ?? []).filter((t) => t > now - 60_000);
+    if (recent.length >= (this.options.maxFailuresPerMinute ?? 10)) return this.refuse(remote, username, 'too many failed logins from this address; wait a minute', recent);
+    const secret = password?.toString('utf8') ?? '';
+    if (username === CENTRAL_USERNAME && secret === this.options.centralPassword) return { role: 'central' };
+    if (username !== undefined && GATEWAY_ID_PATTERN.test(username)) {
+      const hash = this.options.gatewayHash(username);
+      if (hash !== undefined && (await verifyPassword(secret, hash))) return { role: 'gateway', gateway: username };
+    }
+    return this.refuse(remote, username, 'unknown gateway or wrong password', [...recent, now]);
+  }
+
+  private refuse(remote: string, username: string | undefined, reason: string, failures: number[]): string {
+    this.failures.set(remote, failures);
+    this.refusedLogins++;
+    this.log.warn({ remote, username }, `MQTT login refused: ${reason}`);
+    return reason;
+  }
+
+  /** Undefined when allowed, else why not. */
+  checkPublish(principal: Principal, topic: string, bytes: number): string | undefined {
+    const parsed = this.topics.parse(topic);
+    const limit = parsed?.kind === 'snapshot' ? MAX_SNAPSHOT_BYTES : MAX_JSON_PAYLOAD_BYTES;
+    if (bytes > limit) return `${bytes} bytes is over the ${limit}-byte limit for ${parsed?.kind ?? 'this topic'}`;
+    if (principal.role !== 'gateway') return undefined;
+    if (!parsed || parsed.gateway !== principal.gateway) return `gateway ${principal.gateway} may publish only under ${this.options.topicRoot}/${principal.gateway}/`;
+    if (parsed.kind === 'ack' || parsed.kind === 'cmd') return `gateway ${principal.gateway} may not publish ${parsed.kind}`;
+    return undefined;
+  }
+
+  checkSubscribe(principal: Principal, filter: string): string | undefined {
+    if (principal.role !== 'gateway') return undefined;
+    const own = [this.topics.gateway(principal.gateway, 'ack'), this.topics.gateway(principal.gateway, 'cmd'), this.topics.centralState()];
+    return own.includes(filter) ? undefined : `gateway ${principal.gateway} may subscribe only to its ack, cmd and the central state`;
+  }
+
+  /** Counts and logs a refused publish (it never reaches ingest). */
+  refusedPublish(principal: Principal, topic: string, reason: string): void {
+    this.refusedPublishes++;
+    this.log.warn({ principal: principal.role === 'gateway' ? principal.gateway : principal.role, topic }, `MQTT publish refused: ${reason}`);
+  }
+}

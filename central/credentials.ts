@@ -1,0 +1,49 @@
+import { randomBytes, scrypt as scryptCb, timingSafeEqual, type ScryptOptions } from 'node:crypto';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+
+/**
+ * Passwords are stored only as salted scrypt hashes (Node's own scrypt), in the
+ * form `scrypt$N$r$p$salt$hash` (base64), so the parameters can be raised later
+ * without breaking stored hashes.
+ */
+const N = 16384;
+const R = 8;
+const P = 1;
+const KEY_LENGTH = 32;
+
+function scrypt(password: string, salt: Buffer, options: ScryptOptions): Promise<Buffer> {
+  return new Promise((resolve, reject) => scryptCb(password, salt, KEY_LENGTH, options, (err, key) => (err ? reject(err) : resolve(key))));
+}
+
+export async function hashPassword(password: string): Promise<string> {
+  const salt = randomBytes(16);
+  const hash = await scrypt(password, salt, { N, r: R, p: P });
+  return `scrypt$${N}$${R}$${P}$${salt.toString('base64')}$${hash.toString('base64')}`;
+}
+
+export async function verifyPassword(password: string, stored: string): Promise<boolean> {
+  const [scheme, n, r, p, salt, hash] = stored.split('$');
+  if (scheme !== 'scrypt' || !salt || !hash) return false;
+  const expected = Buffer.from(hash, 'base64');
+  const actual = await scrypt(password, Buffer.from(salt, 'base64'), { N: Number(n), r: Number(r), p: Number(p) });
+  return actual.length === expected.length && timingSafeEqual(actual, expected);
+}
+
+/** A password a technician can type: 20 characters from an unambiguous alphabet. */
+export function generatePassword(): string {
+  const alphabet = 'abcdefghjkmnpqrstuvwxyzACDEFGHJKLMNPQRSTUVWXYZ23456789';
+  return [...randomBytes(20)].map((b) => alphabet[b % alphabet.length]).join('');
+}
+
+export const CENTRAL_USERNAME = 'pemda-central';
+
+/**
+ * The central's own MQTT identity (ingest, command CLI): a random password kept in a
+ * file beside the registry, readable by the central's user only.
+ */
+export function centralSecret(file: string): { username: string; password: string } {
+  if (existsSync(file)) return JSON.parse(readFileSync(file, 'utf8')) as { username: string; password: string };
+  const secret = { username: CENTRAL_USERNAME, password: generatePassword() };
+  writeFileSync(file, JSON.stringify(secret), { mode: 0o600 });
+  return secret;
+}

@@ -1,0 +1,77 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { join } from 'node:path';
+import mqtt from 'mqtt';
+import { TestSystem } from '../helpers/system.js';
+import { eventually, NodeProcess } from '../helpers/proc.js';
+
+/** Gateway identities and the broker ACL on the embedded broker. */
+describe('broker identities and ACL', () => {
+  const system = new TestSystem([], [
+    { gateway: 'gw-a', opd: 'inspektorat', zone: 'Asia/Jakarta' },
+    { gateway: 'gw-b', opd: 'bapenda', zone: 'Asia/Jakarta' },
+  ]);
+  system.centralBroker.auth = 'required';
+  const passwords = new Map<string, string>();
+  const url = () => `mqtt://127.0.0.1:${system.brokerPort}`;
+
+  beforeAll(async () => {
+    await system.start();
+    for (const gw of ['gw-a', 'gw-b']) {
+      const cli = NodeProcess.start('cli', 'central/main.js', ['gateway-password', '--config', join(system.dir, 'central.yaml'), '--gateway', gw]);
+      expect(await cli.exited, cli.stderr).toBe(0);
+      passwords.set(gw, String(cli.lines.at(-1)?.msg));
+    }
+  }, 90_000);
+  afterAll(() => system.stop(), 60_000);
+
+  const connect = (username: string, password: string, clientId = `test-${username}-${Math.random()}`) =>
+    mqtt.connectAsync(url(), { username, password, clientId, reconnectPeriod: 0, connectTimeout: 5000 });
+
+  it('refuses a wrong password and an unknown gateway, and logs the address', async () => {
+    await expect(connect('gw-a', 'wrong')).rejects.toThrow(/Bad username or password/);
+    await expect(connect('gw-x', passwords.get('gw-a')!)).rejects.toThrow(/Bad username or password/);
+    await system.central!.waitForLog((l) => l.msg === 'MQTT login refused: unknown gateway or wrong password' && l.remote === '127.0.0.1', 5000, 'refusal log');
+    expect(passwords.get('gw-a')).toMatch(/^[A-Za-z0-9]{20}$/);
+  });
+
+  it('lets a gateway publish its own events and get its acks', async () => {
+    const a = await connect('gw-a', passwords.get('gw-a')!);
+    const acks: unknown[] = [];
+    a.on('message', (_t, body) => acks.push(JSON.parse(body.toString())));
+    await a.subscribeAsync('pemda/v1/gw-a/ack', { qos: 1 });
+    const batch = { v: 1, ackedSeq: 0, records: [{ seq: 1, kind: 'terminal_status', terminal: 't1', state: 'online', at: new Date().toISOString() }] };
+    await a.publishAsync('pemda/v1/gw-a/events', JSON.stringify(batch), { qos: 1 });
+    await eventually(() => acks.length, (n) => n === 1, 10_000, 'the ack');
+    await a.endAsync();
+  });
+
+  it('does not let gateway A publish as gateway B nor read B\'s commands', async () => {
+    const a = await connect('gw-a', passwords.get('gw-a')!);
+    // SUBACK 0x80: mqtt.js turns the refused filter into an error.
+    await expect(a.subscribeAsync('pemda/v1/gw-b/cmd', { qos: 1 })).rejects.toThrow(/Subscribe error/);
+    await system.central!.waitForLog((l) => l.msg === 'MQTT subscription refused: gateway gw-a may subscribe only to its ack, cmd and the central state', 5000, 'refused subscription log');
+    const closed = new Promise<void>((resolve) => a.once('close', () => resolve()));
+    const forged = { v: 1, ackedSeq: 0, records: [{ seq: 1, kind: 'terminal_status', terminal: 't9', state: 'offline', at: new Date().toISOString() }] };
+    a.publish('pemda/v1/gw-b/events', JSON.stringify(forged), { qos: 1 });
+    await closed; // aedes disconnects a client whose publish is refused
+    await system.central!.waitForLog((l) => typeof l.msg === 'string' && l.msg.startsWith('MQTT publish refused: gateway gw-a may publish only under pemda/v1/gw-a/'), 5000, 'refused publish log');
+    const rows = await system.influx.query('pemda', `SELECT * FROM terminal_status WHERE gateway = 'gw-b'`);
+    expect(rows).toEqual([]);
+    a.end(true);
+  });
+
+  it('refuses an oversize snapshot before it reaches ingest', async () => {
+    const b = await connect('gw-b', passwords.get('gw-b')!);
+    const closed = new Promise<void>((resolve) => b.once('close', () => resolve()));
+    b.publish('pemda/v1/gw-b/snapshot/cam-1', Buffer.alloc(5 * 1024 * 1024, 1), { qos: 0 });
+    await closed;
+    await system.central!.waitForLog((l) => typeof l.msg === 'string' && /MQTT publish refused: \d+ bytes is over the \d+-byte limit for snapshot/.test(l.msg), 10_000, 'oversize refusal');
+    b.end(true);
+  });
+
+  it('keeps the central itself working: its ingest and command client use the central identity', async () => {
+    const cli = NodeProcess.start('cli', 'central/main.js', ['command', '--config', join(system.dir, 'central.yaml'), '--gateway', 'gw-a', '--name', 'sync-clock', '--timeout-s', '2']);
+    expect(await cli.exited).toBe(1);
+    expect(cli.stderr).toMatch(/no result from gateway gw-a within 2 s/); // connected and published; nobody answered
+  });
+});
