@@ -1,24 +1,49 @@
-import { createServer, type Server } from 'node:http';
+import { createServer, type Server, type ServerResponse } from 'node:http';
 import { readFile } from 'node:fs/promises';
 import type { Logger } from 'pino';
 import type { SnapshotStore } from './snapshot-store.js';
+import type { LiveState } from './live-state.js';
+import type { Registry } from './registry.js';
+
+export interface HttpSources {
+  snapshots: SnapshotStore;
+  live: LiveState;
+  registry: Registry;
+}
 
 /**
  * The central's HTTP API (the web command room builds on it):
  *   GET /api/cameras                          latest frame per camera, with capture time and age
  *   GET /api/cameras/{gateway}/{camera}/latest.jpg   that frame (X-Captured-At header)
+ *   GET /api/state                            gateways, terminals, cameras, health, today's punches per OPD, latest punches
+ *   GET /api/events                           server-sent events: "change" whenever the state changes (at most 2 a second)
  */
 export class HttpApi {
   private server: Server | undefined;
+  private readonly streams = new Set<ServerResponse>();
+  private pending: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly options: { host: string; port: number },
-    private readonly snapshots: SnapshotStore,
+    private readonly sources: HttpSources,
     private readonly log: Logger,
-  ) {}
+  ) {
+    // Changes arrive in bursts (a morning rush): coalesce them for the wall.
+    sources.live.on('change', () => {
+      this.pending ??= setTimeout(() => {
+        this.pending = undefined;
+        for (const res of this.streams) res.write(`event: change\ndata: ${JSON.stringify({ at: new Date().toISOString() })}\n\n`);
+      }, 500);
+    });
+  }
+
+  private get snapshots(): SnapshotStore {
+    return this.sources.snapshots;
+  }
 
   async start(): Promise<number> {
     const server = createServer((req, res) => {
+      if (req.url === '/api/events') return this.openStream(res);
       this.route(req.method ?? 'GET', new URL(req.url ?? '/', 'http://central'))
         .then(({ status, type, body, headers }) => res.writeHead(status, { 'Content-Type': type, 'Cache-Control': 'no-store', ...headers }).end(body))
         .catch((err: unknown) => {
@@ -36,9 +61,21 @@ export class HttpApi {
     return port;
   }
 
+  private openStream(res: ServerResponse): void {
+    res.writeHead(200, { 'Content-Type': 'text/event-stream', 'Cache-Control': 'no-store', Connection: 'keep-alive' });
+    res.write(': connected\n\n');
+    this.streams.add(res);
+    res.on('close', () => this.streams.delete(res));
+  }
+
   private async route(method: string, url: URL): Promise<{ status: number; type: string; body: string | Buffer; headers?: Record<string, string> }> {
     const json = (status: number, value: unknown) => ({ status, type: 'application/json', body: JSON.stringify(value) });
     if (method !== 'GET') return json(405, { error: `${method} not allowed` });
+    if (url.pathname === '/api/state') {
+      const { gateways, recentPunches } = this.sources.live.snapshot();
+      const opds = this.sources.registry.opds().map((o) => ({ ...o, punchesToday: this.sources.live.punchesToday(o.code, o.zone) }));
+      return json(200, { at: new Date().toISOString(), opds, gateways, recentPunches });
+    }
     if (url.pathname === '/api/cameras') {
       const now = Date.now();
       return json(
@@ -67,6 +104,8 @@ export class HttpApi {
   }
 
   async stop(): Promise<void> {
+    clearTimeout(this.pending);
+    for (const res of this.streams) res.end();
     const server = this.server;
     this.server = undefined;
     if (!server) return;

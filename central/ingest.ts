@@ -8,6 +8,7 @@ import type { InfluxWriter } from './influx-writer.js';
 import { healthToPoint, recordToPoint } from './points.js';
 import type { Registry } from './registry.js';
 import type { SnapshotStore } from './snapshot-store.js';
+import type { LiveState } from './live-state.js';
 import { decodeSnapshot, MAX_SNAPSHOT_BYTES, SnapshotFrameError } from '../protocols/snapshot/frame.js';
 
 export interface IngestOptions {
@@ -72,6 +73,7 @@ export class Ingest {
     private readonly registry: Registry,
     private readonly writer: InfluxWriter,
     private readonly snapshots: SnapshotStore,
+    private readonly live: LiveState,
     private readonly log: Logger,
   ) {
     this.topics = new Topics(options.topicRoot);
@@ -171,6 +173,7 @@ export class Ingest {
     const { seq, ranges } = ackFor(batch, this.registry.ackedSeq(gateway));
     this.registry.setAckedSeq(gateway, seq);
     await this.publishAck(gateway, seq, ranges);
+    this.live.onRecords(gateway, opd, batch.records);
   }
 
   private async publishAck(gateway: string, seq: number, ranges: [number, number][]): Promise<void> {
@@ -190,6 +193,7 @@ export class Ingest {
     this.log.info({ gateway, state: status.state, bdSeq: status.bdSeq }, `gateway ${status.state}`);
     const opd = this.opdOf(gateway);
     if (opd === undefined) return;
+    this.live.onStatus(gateway, opd, status);
     await this.writer.write([
       {
         measurement: 'gateway_status',
@@ -212,6 +216,7 @@ export class Ingest {
     if (opd === undefined) return;
     const stored = this.snapshots.save(opd, gateway, header, jpeg);
     this.counters.snapshots++;
+    this.live.onSnapshot(gateway, opd, header);
     await this.writer.write([
       {
         measurement: 'snapshot',
@@ -234,6 +239,7 @@ export class Ingest {
   private async onHealth(gateway: string, health: Health): Promise<void> {
     const opd = this.opdOf(gateway);
     if (opd === undefined) return;
+    this.live.onHealth(gateway, opd, health);
     await this.writer.write([healthToPoint(health, { opd, gateway })]);
   }
 

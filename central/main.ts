@@ -14,6 +14,7 @@ import { centralSecret, generatePassword, hashPassword } from './credentials.js'
 import { sendCommand } from './command.js';
 import { SnapshotStore } from './snapshot-store.js';
 import { HttpApi } from './http.js';
+import { LiveState } from './live-state.js';
 import { ensureInfluxSchema } from './influx-schema.js';
 import { Command, COMMAND_NAMES } from '../protocols/mqtt/payloads.js';
 
@@ -85,9 +86,10 @@ async function run(configFile: string): Promise<void> {
   const snapshots = new SnapshotStore(config.snapshots.dir, config.snapshots, log.child({ part: 'snapshots' }));
   snapshots.sweep();
   const sweeper = setInterval(() => snapshots.sweep(), 3600_000);
-  const http = new HttpApi(config.http, snapshots, log.child({ part: 'http' }));
+  const live = new LiveState();
+  const http = new HttpApi(config.http, { snapshots, live, registry }, log.child({ part: 'http' }));
   await http.start();
-  const ingest = new Ingest({ ...identity, ...config.mqtt, url }, registry, writer, snapshots, log.child({ part: 'ingest' }));
+  const ingest = new Ingest({ ...identity, ...config.mqtt, url }, registry, writer, snapshots, live, log.child({ part: 'ingest' }));
   await ingest.start();
   log.info('central ready');
 

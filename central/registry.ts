@@ -52,6 +52,10 @@ export class Registry {
       setPasswordHash: this.db.prepare<[string, string, string]>(
         'INSERT INTO gateway_credentials (gateway, password_hash, set_at) VALUES (?, ?, ?) ON CONFLICT(gateway) DO UPDATE SET password_hash = excluded.password_hash, set_at = excluded.set_at',
       ),
+      opds: this.db.prepare<[], { code: string; name: string; zone: string; gateways: string | null; employees: number }>(
+        `SELECT o.code, o.name, o.zone, (SELECT group_concat(id) FROM gateways g WHERE g.opd = o.code) AS gateways,
+                (SELECT COUNT(*) FROM employees e WHERE e.opd = o.code) AS employees FROM opds o ORDER BY o.code`,
+      ),
       gateway: this.db.prepare<[string], GatewayEntry>('SELECT id, opd FROM gateways WHERE id = ?'),
       progress: this.db.prepare<[string], { acked_seq: number }>('SELECT acked_seq FROM ingest_progress WHERE gateway = ?'),
       setProgress: this.db.prepare<[string, number]>(
@@ -69,6 +73,10 @@ export class Registry {
         for (const e of opd.employees) this.stmts.upsertEmployee.run(opd.code, e.pin, e.nip ?? null, e.name);
       }
     })();
+  }
+
+  opds(): { code: string; name: string; zone: string; gateways: string[]; employees: number }[] {
+    return this.stmts.opds.all().map((o) => ({ ...o, gateways: o.gateways ? o.gateways.split(',') : [] }));
   }
 
   gateway(id: string): GatewayEntry | undefined {

@@ -83,6 +83,28 @@ describe('serial terminal to InfluxDB', () => {
     expect(out).toMatch(/terminal term-1: last punch \d+ at 2026-11-26T/);
   });
 
+  it('shows the live state over HTTP and pushes a change event when a punch arrives', async () => {
+    const base = `http://127.0.0.1:${system.httpPort}`;
+    const events = await fetch(`${base}/api/events`);
+    const reader = events.body!.getReader();
+    system.terminal('gw-bpkad').writeRaw('6001,2026-11-26 10:00:00,0,1\r\n');
+    let text = '';
+    const deadline = Date.now() + 10_000;
+    while (!text.includes('event: change') && Date.now() < deadline) text += new TextDecoder().decode((await reader.read()).value);
+    expect(text).toContain('event: change');
+    await reader.cancel();
+    const state = await eventually(
+      async () => (await (await fetch(`${base}/api/state`)).json()) as { opds: { code: string; gateways: string[] }[]; gateways: { gateway: string; state: string; terminals: Record<string, unknown> }[]; recentPunches: { employee: string }[] },
+      (s) => s.recentPunches.some((p) => p.employee === '6001'),
+      10_000,
+      'the punch in /api/state',
+    );
+    expect(state.opds.find((o) => o.code === 'bpkad')?.gateways).toEqual(['gw-bpkad']);
+    const gw = state.gateways.find((g) => g.gateway === 'gw-bpkad')!;
+    expect(gw.state).toBe('online');
+    expect(Object.keys(gw.terminals)).toContain('term-1');
+  });
+
   it('logs a malformed terminal line and keeps reading', async () => {
     const gw = system.gateways.get('gw-bpkad')!;
     system.terminal('gw-bpkad').writeRaw('5001;garbage without separators\r\n\u0000\u00ff\u0013\r\n5002,2026-11-26 09:15:00,0,1\r\n');
