@@ -1,2 +1,126 @@
-// Placeholder replaced by the benchmark runner.
-console.log('bench: not written yet');
+#!/usr/bin/env node
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { benchIngest } from './ingest.js';
+import { benchRush } from './rush.js';
+import { benchDrain } from './drain.js';
+import { cleanupAll } from './lib/proc.js';
+import { machine, table, writeResults, type Row } from './lib/report.js';
+
+const USAGE = `npm run bench [-- OPTIONS]      (or: node dist/bench/run.js OPTIONS after npm run build)
+
+Benchmarks on 127.0.0.1, each with its own influxd, central, brokers and gateways. Prints
+a table of figures and ratios measured in this run and writes it as JSON to
+bench/results/<date>-<cores>c-<mem>g.json (…-quick.json for --quick).
+
+  --quick                 smoke run of about a minute, tiny sizes (also BENCH_QUICK=1)
+  --only LIST             ingest,rush,drain (default: all)
+  --ingest-s S            measured seconds per ingest variant (60; quick 10)
+  --ingest-gateways N     load gateways publishing events (20; quick 10)
+  --batch N               records per events batch (500)
+  --gateways G            morning rush: gateways (100; quick 10)
+  --punches P             morning rush: punches (10000; quick 500)
+  --rush-s S              morning rush: seconds the punches are spread over (60; quick 10)
+  --drain-gateways G      outbox drain: gateways (10; quick 2)
+  --drain-punches P       outbox drain: backlog punches (20000; quick 2000)
+  --backlog-rate R        outbox drain: gateway mqtt.backlogRecordsPerSecond (gateway default 500)
+  --keep                  keep the run directory (logs, data) instead of deleting it
+  --no-write              print only, write no JSON`;
+
+const { values } = parseArgs({
+  options: {
+    quick: { type: 'boolean', default: process.env.BENCH_QUICK === '1' },
+    only: { type: 'string', default: 'ingest,rush,drain' },
+    'ingest-s': { type: 'string' },
+    'ingest-gateways': { type: 'string' },
+    batch: { type: 'string', default: '500' },
+    gateways: { type: 'string' },
+    punches: { type: 'string' },
+    'rush-s': { type: 'string' },
+    'drain-gateways': { type: 'string' },
+    'drain-punches': { type: 'string' },
+    'backlog-rate': { type: 'string' },
+    keep: { type: 'boolean', default: false },
+    'no-write': { type: 'boolean', default: false },
+    help: { type: 'boolean', short: 'h', default: false },
+  },
+});
+if (values.help) {
+  console.log(USAGE);
+  process.exit(0);
+}
+const quick = values.quick;
+const num = (name: string, raw: string | undefined, full: number, small: number, min = 1, max = 1_000_000): number => {
+  const n = raw === undefined ? (quick ? small : full) : Number(raw);
+  if (!Number.isInteger(n) || n < min || n > max) {
+    console.error(`bench: --${name} must be an integer in ${min}..${max}\n\n${USAGE}`);
+    process.exit(2);
+  }
+  return n;
+};
+const only = new Set(values.only.split(','));
+for (const b of only) if (!['ingest', 'rush', 'drain'].includes(b)) (console.error(`bench: unknown benchmark "${b}"`), process.exit(2));
+
+const params = {
+  ingest: { measureS: num('ingest-s', values['ingest-s'], 60, 10, 1, 600), warmupS: quick ? 2 : 5, gateways: num('ingest-gateways', values['ingest-gateways'], 20, 10, 1, 200), batch: num('batch', values.batch, 500, 500, 1, 1000) },
+  rush: { gateways: num('gateways', values.gateways, 100, 10, 1, 500), punches: num('punches', values.punches, 10_000, 500, 1, 200_000), rushS: num('rush-s', values['rush-s'], 60, 10, 1, 600) },
+  drain: {
+    gateways: num('drain-gateways', values['drain-gateways'], 10, 2, 1, 200),
+    punches: num('drain-punches', values['drain-punches'], 20_000, 2000, 1, 500_000),
+    liveWindowS: quick ? 5 : 60,
+    backlogRate: values['backlog-rate'] === undefined ? undefined : num('backlog-rate', values['backlog-rate'], 500, 500, 1, 100_000),
+  },
+};
+
+const dir = mkdtempSync(join(tmpdir(), 'pemda-bench-'));
+let interrupted = false;
+const onSignal = (signal: string) => {
+  if (interrupted) return;
+  interrupted = true;
+  console.error(`\n[bench] ${signal}: stopping everything it started`);
+  void cleanupAll().finally(() => {
+    if (!values.keep) rmSync(dir, { recursive: true, force: true });
+    process.exit(130);
+  });
+};
+process.on('SIGINT', () => onSignal('SIGINT'));
+process.on('SIGTERM', () => onSignal('SIGTERM'));
+
+const m = machine();
+console.log(`[bench] ${quick ? 'quick' : 'full'} run on ${m.cores} cores, ${m.memGiB} GiB, node ${m.node}; run dir ${dir}`);
+const started = Date.now();
+const rows: Row[] = [];
+const failed: string[] = [];
+async function section(name: string, run: () => Promise<Row[]>): Promise<void> {
+  if (!only.has(name) || interrupted) return;
+  try {
+    rows.push(...(await run()));
+  } catch (err) {
+    failed.push(name);
+    const message = (err as Error).message;
+    console.error(`[bench] ${name} failed: ${message}`);
+    rows.push({ bench: name, name: 'did not finish', value: null, unit: '', note: `failed: ${message.split('\n')[0]!}` });
+  } finally {
+    await cleanupAll();
+  }
+}
+
+try {
+  await section('ingest', () => benchIngest({ dir, ...params.ingest }));
+  await section('rush', () => benchRush({ dir, ...params.rush }));
+  await section('drain', () => benchDrain({ dir, ...params.drain }));
+} finally {
+  await cleanupAll();
+  if (failed.length === 0 && rows.some((r) => r.note?.startsWith('failed'))) failed.push('an ingest variant');
+  if (values.keep || failed.length > 0) console.log(`[bench] logs and data kept in ${dir}`);
+  else rmSync(dir, { recursive: true, force: true });
+}
+const durationS = Math.round((Date.now() - started) / 1000);
+console.log(`\n${table(rows)}\n\n[bench] ${durationS} s in all${failed.length > 0 ? `; failed: ${failed.join(', ')}` : ''}`);
+if (!values['no-write']) {
+  const file = writeResults(m, rows, { durationS, params }, quick);
+  console.log(`[bench] results: ${file}`);
+}
+process.exit(failed.length > 0 ? 1 : 0);
