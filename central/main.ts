@@ -15,6 +15,7 @@ import { sendCommand } from './command.js';
 import { SnapshotStore } from './snapshot-store.js';
 import { HttpApi } from './http.js';
 import { LiveState } from './live-state.js';
+import { grafanaMain } from './grafana/cli.js';
 import { ensureInfluxSchema } from './influx-schema.js';
 import { Command, COMMAND_NAMES } from '../protocols/mqtt/payloads.js';
 
@@ -23,6 +24,7 @@ const USAGE = `pemda-central: the command-center aggregator
 Usage:
   pemda-central run --config FILE     run broker, ingest and InfluxDB writer
   pemda-central config check FILE     validate a config file (and its registry seed) and exit
+  pemda-central grafana write|push ...  dashboards and data source as code (pemda-central grafana --help)
   pemda-central gateway-password --config FILE --gateway GW
                                       set a new MQTT password for a gateway and print it once
   pemda-central command --config FILE --gateway GW --name sync-clock|download-logs|snapshot-full [--terminal ID] [--camera ID] [--timeout-s 60]
@@ -148,6 +150,8 @@ async function setGatewayPassword(configFile: string, gateway: string): Promise<
 }
 
 async function main(argv: string[]): Promise<number> {
+  // Subcommands with options of their own parse their own arguments.
+  if (argv[0] === 'grafana') return grafanaMain(argv.slice(1));
   const { values, positionals } = parseArgs({
     args: argv,
     allowPositionals: true,

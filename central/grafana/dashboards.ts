@@ -84,9 +84,9 @@ export function overviewDashboard(): Dashboard {
   });
 }
 
-const LATE_NOTE = `**Keterlambatan tidak dihitung di sini.** InfluxDB hanya menyimpan absensi, bukan jadwal kerja, shift atau hari libur pegawai; jam masuk per OPD juga tidak ada di sini.
+const LATE_NOTE = `**Keterlambatan tidak dihitung di sini.** InfluxDB hanya menyimpan absensi, bukan jadwal kerja, shift, hari libur atau cuti pegawai. Gunakan laporan kehadiran \`pemda-central report\`, yang menerapkan jadwal kerja OPD dan daftar hari libur.
 
-*Late arrivals are not computable here: InfluxDB holds punches, not work schedules, shifts or leave. Use the personnel system (SIMPEG) with an export of these punches.*`;
+*Late arrivals are not computable here: InfluxDB holds punches, not work schedules, shifts, holidays or leave. Use the presence reports (\`pemda-central report\`), which apply each OPD's schedule and the holiday file.*`;
 
 export function attendanceDashboard(): Dashboard {
   const punches = (where: Condition<'punch'>[] = []): Condition<'punch'>[] => [byOpd, ...where];
