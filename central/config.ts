@@ -2,6 +2,7 @@ import { dirname, resolve } from 'node:path';
 import { z } from 'zod';
 import { IanaZone, loadConfigFile, type LoadedConfig } from '../protocols/config-file.js';
 import { DEFAULT_TOPIC_ROOT, GATEWAY_ID_PATTERN } from '../protocols/mqtt/topics.js';
+import { WorkSchedule } from './reports/schedule.js';
 
 /** The aggregator's settings file (YAML); relative paths are relative to the file. */
 export const CentralConfig = z.strictObject({
@@ -85,6 +86,7 @@ export const RegistrySeed = z.strictObject({
           )
           .default([])
           .describe('the roster: terminal user id -> employee; punches from unknown ids are kept and flagged'),
+        schedule: WorkSchedule.optional().describe('working hours for presence reports; default Mon-Fri 07:30-16:00'),
       }),
     )
     .default([]),

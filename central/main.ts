@@ -16,6 +16,7 @@ import { SnapshotStore } from './snapshot-store.js';
 import { HttpApi } from './http.js';
 import { LiveState } from './live-state.js';
 import { grafanaMain } from './grafana/cli.js';
+import { reportMain } from './reports/cli.js';
 import { ensureInfluxSchema } from './influx-schema.js';
 import { Command, COMMAND_NAMES } from '../protocols/mqtt/payloads.js';
 
@@ -24,6 +25,8 @@ const USAGE = `pemda-central: the command-center aggregator
 Usage:
   pemda-central run --config FILE     run broker, ingest and InfluxDB writer
   pemda-central config check FILE     validate a config file (and its registry seed) and exit
+  pemda-central report --config FILE --opd CODE --month 2026-11|--week 2026-11-23|--day 2026-11-26 [--format csv|xlsx] [--out FILE]
+                                      presence report per OPD (docs/reports.md)
   pemda-central grafana write|push ...  dashboards and data source as code (pemda-central grafana --help)
   pemda-central gateway-password --config FILE --gateway GW
                                       set a new MQTT password for a gateway and print it once
@@ -126,6 +129,27 @@ async function runCommand(configFile: string, gateway: string, args: { name: str
   return result.ok ? 0 : 1;
 }
 
+/** `report`: presence per OPD for a day, week or month, as CSV or XLSX (docs/reports.md). */
+async function runReport(args: string[]): Promise<number> {
+  const { values } = parseArgs({ args, strict: false, options: { config: { type: 'string', short: 'c' } } });
+  if (typeof values.config !== 'string') {
+    console.error('pemda-central report: --config FILE is required (for InfluxDB and the registry seed)');
+    return 2;
+  }
+  const { value: config } = loadCentralConfig(values.config);
+  if (config.registry.seed === undefined) {
+    console.error(`pemda-central report: ${values.config} has no registry.seed: the report needs the OPDs, rosters and schedules`);
+    return 2;
+  }
+  return reportMain(args, {
+    influxUrl: config.influx.url,
+    database: config.influx.database,
+    registrySeedFile: config.registry.seed,
+    ...(config.influx.username !== undefined && { influxUsername: config.influx.username }),
+    ...(config.influx.password !== undefined && { influxPassword: config.influx.password }),
+  });
+}
+
 /** Where the central keeps its own MQTT password: beside the registry database. */
 function secretFile(config: CentralConfig): string {
   return join(dirname(config.registry.db), 'central-mqtt-secret.json');
@@ -152,6 +176,7 @@ async function setGatewayPassword(configFile: string, gateway: string): Promise<
 async function main(argv: string[]): Promise<number> {
   // Subcommands with options of their own parse their own arguments.
   if (argv[0] === 'grafana') return grafanaMain(argv.slice(1));
+  if (argv[0] === 'report') return runReport(argv.slice(1));
   const { values, positionals } = parseArgs({
     args: argv,
     allowPositionals: true,

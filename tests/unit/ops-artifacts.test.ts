@@ -1,3 +1,4 @@
+import { HolidayFile } from '../../central/reports/schedule.js';
 import { describe, expect, it } from 'vitest';
 import { spawnSync } from 'node:child_process';
 import { accessSync, constants, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -351,6 +352,7 @@ describe('example configs', () => {
       if (f.startsWith('gateway-')) loadConfigFile(GatewayConfig, file);
       else if (f.startsWith('central')) loadConfigFile(CentralConfig, file);
       else if (f.startsWith('registry')) loadConfigFile(RegistrySeed, file);
+      else if (f.startsWith('holidays')) loadConfigFile(HolidayFile, file);
       else throw new Error(`no schema known for example ${f}`);
     }
   });
