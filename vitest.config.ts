@@ -14,7 +14,7 @@ export default defineConfig({
     reporters: ['default', 'json'],
     outputFile: { json: 'reports/vitest.json' },
     projects: [
-      { extends: true, test: { name: 'main', include: ['tests/unit/**/*.test.ts', 'tests/integration/**/*.test.ts'], sequence: { groupOrder: 0 } } },
+      { extends: true, test: { name: 'main', include: ['tests/unit/**/*.test.ts', 'tests/integration/**/*.test.ts', 'tests/browser/**/*.test.ts'], sequence: { groupOrder: 0 } } },
       { extends: true, test: { name: 'faults', include: ['tests/faults/**/*.test.ts'], sequence: { groupOrder: 1 } } },
       { extends: true, test: { name: 'soak', include: ['tests/soak/**/*.test.ts'], sequence: { groupOrder: 2 } } },
       { extends: true, test: { name: 'bench', include: ['tests/bench/**/*.test.ts'], sequence: { groupOrder: 3 } } },

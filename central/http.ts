@@ -1,9 +1,35 @@
 import { createServer, type Server, type ServerResponse } from 'node:http';
-import { readFile } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
+import { extname, join, resolve, sep } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { Logger } from 'pino';
 import type { SnapshotStore } from './snapshot-store.js';
 import type { LiveState } from './live-state.js';
 import type { Registry } from './registry.js';
+
+/**
+ * The compiled web app (tsconfig.web.json output plus central/web/static): dist/web,
+ * found next to this file's own folder when it runs as dist/central/http.js.
+ */
+export const WEB_ROOT = fileURLToPath(new URL('../web/', import.meta.url));
+
+/** What the web app folder may serve, by extension. */
+const STATIC_TYPES: Record<string, string> = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.map': 'application/json; charset=utf-8',
+  '.svg': 'image/svg+xml',
+  '.png': 'image/png',
+  '.ico': 'image/x-icon',
+};
+/** The app loads nothing from elsewhere (no CDN, fonts or tiles); the browser enforces it. */
+const STATIC_HEADERS = {
+  'Content-Security-Policy': "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; connect-src 'self'; frame-ancestors 'none'",
+  'X-Content-Type-Options': 'nosniff',
+};
+/** An SSE event at least this often, so a page can tell a live stream from a dead connection. */
+const PING_MS = 15_000;
 
 export interface HttpSources {
   snapshots: SnapshotStore;
@@ -12,19 +38,23 @@ export interface HttpSources {
 }
 
 /**
- * The central's HTTP API (the web command room builds on it):
+ * The central's HTTP API and the web command room (docs/command-room.md):
+ *   GET /                                     the command room web app (dist/web/index.html)
+ *   GET /web/{file}                           its scripts and styles (dist/web; .js .css .map .html .svg .png .ico)
  *   GET /api/cameras                          latest frame per camera, with capture time and age
  *   GET /api/cameras/{gateway}/{camera}/latest.jpg   that frame (X-Captured-At header)
  *   GET /api/state                            gateways, terminals, cameras, health, today's punches per OPD, latest punches
- *   GET /api/events                           server-sent events: "change" whenever the state changes (at most 2 a second)
+ *   GET /api/events                           server-sent events: "change" whenever the state changes (at most 2 a second),
+ *                                             "ping" every 15 s
  */
 export class HttpApi {
   private server: Server | undefined;
   private readonly streams = new Set<ServerResponse>();
   private pending: NodeJS.Timeout | undefined;
+  private pinger: NodeJS.Timeout | undefined;
 
   constructor(
-    private readonly options: { host: string; port: number },
+    private readonly options: { host: string; port: number; webRoot?: string },
     private readonly sources: HttpSources,
     private readonly log: Logger,
   ) {
@@ -56,6 +86,10 @@ export class HttpApi {
       server.once('error', reject);
       server.listen(this.options.port, this.options.host, () => resolve());
     });
+    this.pinger = setInterval(() => {
+      for (const res of this.streams) res.write(`event: ping\ndata: ${JSON.stringify({ at: new Date().toISOString() })}\n\n`);
+    }, PING_MS);
+    this.pinger.unref();
     const port = (server.address() as { port: number }).port;
     this.log.info({ host: this.options.host, port }, 'HTTP API listening');
     return port;
@@ -100,11 +134,37 @@ export class HttpApi {
       if (!s) return json(404, { error: `no frame yet from camera ${m[2]} of gateway ${m[1]}` });
       return { status: 200, type: 'image/jpeg', body: await readFile(s.path), headers: { 'X-Captured-At': s.header.capturedAt } };
     }
+    if (url.pathname === '/' || url.pathname === '/index.html') return this.staticFile('index.html');
+    if (url.pathname.startsWith('/web/')) return this.staticFile(url.pathname.slice('/web/'.length));
     return json(404, { error: `no route ${url.pathname}` });
+  }
+
+  /**
+   * A file of the web app. `name` comes from the URL path as is (still percent-encoded):
+   * only plain names are served (letters, digits, "_", "-", "." inside segments, no
+   * segment starting with "."), and the resolved path must stay inside the web root.
+   */
+  private async staticFile(name: string): Promise<{ status: number; type: string; body: string | Buffer; headers?: Record<string, string> }> {
+    const notFound = { status: 404, type: 'application/json', body: JSON.stringify({ error: `no file /web/${name}` }) };
+    const type = STATIC_TYPES[extname(name)];
+    if (!type || !/^[A-Za-z0-9_-][A-Za-z0-9_.-]{0,99}(\/[A-Za-z0-9_-][A-Za-z0-9_.-]{0,99}){0,4}$/.test(name)) return notFound;
+    const root = resolve(this.options.webRoot ?? WEB_ROOT);
+    const path = resolve(join(root, name));
+    if (!path.startsWith(root + sep)) return notFound;
+    const info = await stat(path).catch(() => undefined);
+    if (!info?.isFile()) {
+      if (name === 'index.html') {
+        this.log.warn({ path }, 'the command room web app is not built: run npm run build');
+        return { status: 503, type: 'text/plain; charset=utf-8', body: 'The command room web app is not built: run npm run build.\n' };
+      }
+      return notFound;
+    }
+    return { status: 200, type, body: await readFile(path), headers: STATIC_HEADERS };
   }
 
   async stop(): Promise<void> {
     clearTimeout(this.pending);
+    clearInterval(this.pinger);
     for (const res of this.streams) res.end();
     const server = this.server;
     this.server = undefined;

@@ -6,4 +6,5 @@ import { execFileSync } from 'node:child_process';
  */
 export default function setup(): void {
   execFileSync('npx', ['tsc', '-p', 'tsconfig.json'], { stdio: 'inherit' });
+  execFileSync('npx', ['tsc', '-p', 'tsconfig.web.json'], { stdio: 'inherit' });
 }

@@ -13,6 +13,15 @@ export interface Credentials {
 
 const isJpeg = (b: Buffer) => b.length > 4 && b[0] === 0xff && b[1] === 0xd8;
 
+/** Error texts travel to logs, InfluxDB and the wall: never with a camera password in them. */
+export function redact(text: string, creds: Credentials): string {
+  let out = text.replace(/(\w+:\/\/)[^/\s:@]*:[^/\s@]*@/g, '$1***:***@');
+  for (const secret of [creds.password, creds.password && encodeURIComponent(creds.password)]) {
+    if (secret && secret.length >= 3) out = out.split(secret).join('***');
+  }
+  return out;
+}
+
 /**
  * Fetches a JPEG from a snapshot URI with HTTP Digest auth, or Basic when that is
  * what the camera asks for (urllib answers the Digest challenge itself).
@@ -58,7 +67,7 @@ export function grabRtspFrame(uri: string, creds: Credentials, timeoutMs: number
     const command = ffmpeg(url.toString())
       .inputOptions(['-rtsp_transport', 'tcp', '-timeout', String(timeoutMs * 1000)])
       .outputOptions(['-frames:v', '1', '-f', 'image2', '-vcodec', 'mjpeg', '-q:v', '3'])
-      .on('error', (err: Error) => finish(new Error(`RTSP grab failed: ${err.message.split('\n')[0]}`)))
+      .on('error', (err: Error) => finish(new Error(`RTSP grab failed: ${redact(err.message.split('\n')[0] ?? '', creds)}`)))
       .on('end', () => finish());
     const timer = setTimeout(() => {
       command.kill('SIGKILL');
@@ -144,8 +153,9 @@ export async function grabFrame(
     try {
       return { jpeg: await grabRtspFrame(streamUri, creds, c.timeoutMs), source: 'rtsp' };
     } catch (err) {
-      throw failure instanceof CameraAuthError ? failure : new Error(`${failure ? `${failure.message}; ` : ''}${(err as Error).message}`);
+      throw failure instanceof CameraAuthError ? failure : new Error(redact(`${failure ? `${failure.message}; ` : ''}${(err as Error).message}`, creds));
     }
   }
-  throw failure ?? new Error('no snapshot or stream URI');
+  if (failure) throw failure instanceof CameraAuthError ? failure : new Error(redact(failure.message, creds));
+  throw new Error('no snapshot or stream URI');
 }

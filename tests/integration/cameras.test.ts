@@ -53,7 +53,7 @@ describe('cameras', () => {
     expect(res.headers.get('x-captured-at')).toBe(entry.capturedAt);
     const meta = await sharp(Buffer.from(await res.arrayBuffer())).metadata();
     expect([meta.width, meta.height]).toEqual([480, 270]);
-    const points = await system.influx.query('pemda', `SELECT * FROM ops.snapshot WHERE camera = 'lobby'`);
+    const points = await eventually(() => system.influx.query('pemda', `SELECT * FROM ops.snapshot WHERE camera = 'lobby'`), (p) => p.length > 0, 10_000, 'the snapshot point');
     expect(points[0]).toMatchObject({ opd: 'diskominfo', gateway: gw, kind: 'thumb', source: 'snapshot-uri', width: 480, height: 270 });
     expect(String(points[0]!.path)).toContain(join(gw, 'lobby', entry.capturedAt.slice(0, 10)));
     expect(lobby.stats.snapshots).toBeGreaterThan(0);

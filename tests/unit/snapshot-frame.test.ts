@@ -52,3 +52,13 @@ describe('snapshot bandwidth budget', () => {
     expect(budget.quality(65)).toBe(50);
   });
 });
+
+describe('camera error texts', () => {
+  it('never carry the camera password', async () => {
+    const { redact } = await import('../../edge/cameras/grab.js');
+    const text = 'RTSP grab failed: rtsp://admin:S3cret%21@10.0.0.5:554/stream: 401; password S3cret! rejected';
+    const out = redact(text, { username: 'admin', password: 'S3cret!' });
+    expect(out).not.toMatch(/S3cret/);
+    expect(out).toContain('rtsp://***:***@10.0.0.5:554/stream');
+  });
+});

@@ -1,0 +1,40 @@
+/// <reference lib="dom" />
+// (The reference lets the root tsconfig.json, which includes central/, compile this
+// file too; tsconfig.web.json has the DOM lib anyway.)
+import { t } from './i18n.js';
+import type { Severity } from './model.js';
+
+type Child = Node | string | number | null | undefined | false;
+type AttrValue = string | number | boolean | null | undefined | ((event: Event) => void);
+
+/**
+ * Creates an element. Attributes: `class`, `on<event>` listeners, `data-*`, others as
+ * attributes (true: present, false/null/undefined: absent). Text is always set as
+ * text, never parsed as HTML.
+ */
+export function h<K extends keyof HTMLElementTagNameMap>(tag: K, attrs: Record<string, AttrValue> = {}, ...children: (Child | Child[])[]): HTMLElementTagNameMap[K] {
+  const el = document.createElement(tag);
+  for (const [name, value] of Object.entries(attrs)) {
+    if (value === undefined || value === null || value === false) continue;
+    if (typeof value === 'function') el.addEventListener(name.slice(2).toLowerCase(), value);
+    else if (name === 'class') el.className = String(value);
+    else el.setAttribute(name, value === true ? '' : String(value));
+  }
+  for (const child of children.flat()) {
+    if (child === null || child === undefined || child === false) continue;
+    el.append(typeof child === 'object' ? child : String(child));
+  }
+  return el;
+}
+
+const ICON: Record<Severity, string> = { ok: '✔', warn: '▲', bad: '✖' };
+
+/** A state badge: colour, an icon and the text, so it never relies on colour alone. */
+export function badge(text: string, severity: Severity, extraClass = ''): HTMLSpanElement {
+  return h('span', { class: `badge sev-${severity} ${extraClass}`.trim() }, h('span', { class: 'badge-icon', 'aria-hidden': 'true' }, ICON[severity]), ' ', text);
+}
+
+/** An element whose text is the age of `ms` (server clock), kept current by app.ts every second. */
+export function ageText(ms: number | null, text: string): HTMLSpanElement {
+  return h('span', { class: 'age', 'data-since': ms ?? undefined }, ms === null ? t('age.never') : text);
+}
