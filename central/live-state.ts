@@ -18,7 +18,7 @@ export interface GatewayLive {
   lastSeenAt: string | null;
   health: Health | null;
   terminals: Record<string, DeviceState & { skewMs?: number; clockAlarm?: boolean; lastPunchAt?: string }>;
-  cameras: Record<string, DeviceState & { capturedAt?: string }>;
+  cameras: Record<string, DeviceState & { capturedAt?: string; lastMotionAt?: string }>;
 }
 
 export interface RecentPunch {
@@ -98,6 +98,9 @@ export class LiveState extends EventEmitter {
           break;
         case 'camera_status':
           g.cameras[r.camera] = { ...g.cameras[r.camera], state: r.state, at: r.at, ...(r.reason !== undefined && { reason: r.reason }) };
+          break;
+        case 'camera_motion':
+          if (r.state === 'start') g.cameras[r.camera] = { ...(g.cameras[r.camera] ?? { state: 'online', at: r.at }), lastMotionAt: r.at };
           break;
       }
     }

@@ -52,6 +52,14 @@ export function recordToPoint(record: EventRecord, ctx: PointContext): IPoint {
       timestamp: eventTimestamp(record.at, record.seq),
     };
   }
+  if (record.kind === 'camera_motion') {
+    return {
+      measurement: 'camera_motion',
+      tags: { opd: ctx.opd, gateway: ctx.gateway, camera: record.camera },
+      fields: { state: record.state, topic: record.topic ?? '', seq: record.seq },
+      timestamp: eventTimestamp(record.at, record.seq),
+    };
+  }
   const tags = { opd: ctx.opd, gateway: ctx.gateway, terminal: record.terminal };
   switch (record.kind) {
     case 'punch':

@@ -31,6 +31,21 @@ import {
   videoSourcesResponse,
   type DiscoveryVersion,
   type SoapFault,
+  type MotionNotification,
+  type MotionTopic,
+  createPullPointSubscriptionResponse,
+  eventPropertiesResponse,
+  eventServiceCapabilitiesResponse,
+  notificationMessageXml,
+  parseTerminationTime,
+  parseXsDuration,
+  pullMessagesFault,
+  pullMessagesResponse,
+  renewResponse,
+  resourceUnknownFault,
+  unacceptableTerminationTimeFault,
+  unsubscribeResponse,
+  EVENT_NS,
 } from './onvif-soap.js';
 
 /**
@@ -40,6 +55,11 @@ import {
  *    GetServices, GetCapabilities, GetDeviceInformation, GetScopes, GetHostname;
  *  - media service (/onvif/media_service): GetProfiles, GetVideoSources, GetSnapshotUri,
  *    GetStreamUri;
+ *  - event service (/onvif/event_service): GetServiceCapabilities, GetEventProperties,
+ *    CreatePullPointSubscription; each pull point (/onvif/pullpoint/ID) answers
+ *    PullMessages (long poll), Renew and Unsubscribe, and a fault once it has ended.
+ *    Motion is a test hook: `triggerMotion(true)` queues a motion notification for every
+ *    live subscription (see sim/onvif-soap.ts for the protocol facts);
  *  - every operation but GetSystemDateAndTime needs a WS-Security UsernameToken with a
  *    PasswordDigest (ONVIF Core "Authentication" + OASIS WS-Security UsernameToken
  *    Profile 1.0 §3.1: Base64(SHA-1(nonce bytes + Created + password))) whose Created is
@@ -75,6 +95,10 @@ export interface OnvifCameraOptions {
   height?: number;
   /** What GetStreamUri reports; default a placeholder rtsp://127.0.0.1:554/... that nothing serves. */
   rtspUrl?: string;
+  /** The longest termination time the event service grants a subscription, s (default 60). */
+  maxSubscriptionS?: number;
+  /** The topic `triggerMotion` reports on by default (default 'cell-motion'). */
+  motionTopic?: MotionTopic;
 }
 
 export interface OnvifCameraStats {
@@ -86,6 +110,18 @@ export interface OnvifCameraStats {
   snapshots: number;
   /** 401 Digest challenges sent on the snapshot URI (the first one of every Digest exchange included). */
   snapshotAuthChallenges: number;
+  /** Event service: pull-point subscriptions created. */
+  subscriptionsCreated: number;
+  /** Renew requests that extended a subscription. */
+  renewals: number;
+  /** Unsubscribe requests that ended a subscription. */
+  unsubscribes: number;
+  /** Subscriptions that ended because nobody renewed them. */
+  subscriptionsExpired: number;
+  /** PullMessages requests received (answered with messages, empty, or a fault). */
+  pulls: number;
+  /** Notification messages delivered in PullMessages responses. */
+  notificationsDelivered: number;
 }
 
 /** Why the last authenticated request was refused; not on the wire (real cameras say only NotAuthorized). */
@@ -114,8 +150,34 @@ const FPS = 25;
 export const DEVICE_PATH = '/onvif/device_service';
 export const MEDIA_PATH = '/onvif/media_service';
 export const SNAPSHOT_PATH = '/snapshot.jpg';
+export const EVENT_PATH = '/onvif/event_service';
+/** Subscription manager endpoints: PULLPOINT_PATH + subscription id. */
+export const PULLPOINT_PATH = '/onvif/pullpoint/';
+/** Longest PullMessages Timeout the sim accepts (the onvif client library asks for PT1M). */
+export const MAX_PULL_TIMEOUT_MS = 2 * 60_000;
+export const MAX_PULL_MESSAGE_LIMIT = 1000;
+/** Live pull points at most (tev:Capabilities MaxPullPoints). */
+export const MAX_PULL_POINTS = 10;
+/** Messages kept per subscription while nobody pulls; the oldest are dropped beyond this. */
+const MAX_QUEUED_MESSAGES = 100;
 
 type SoapReply = { status: number; xml: string };
+
+interface PendingPull {
+  limit: number;
+  timer: NodeJS.Timeout;
+  answer: (reply: SoapReply) => void;
+}
+
+interface Subscription {
+  id: string;
+  address: string;
+  /** True time (Date.now() basis) the subscription ends unless renewed. */
+  terminationMs: number;
+  expiry: NodeJS.Timeout | undefined;
+  queue: MotionNotification[];
+  pending: PendingPull | undefined;
+}
 
 export class OnvifCameraSim {
   readonly username: string;
@@ -125,7 +187,25 @@ export class OnvifCameraSim {
   readonly height: number;
   /** The camera's clock minus true time, ms; change it to simulate a drifting or reset clock. */
   clockOffsetMs: number;
-  readonly stats: OnvifCameraStats = { soapRequests: 0, authFailures: 0, snapshots: 0, snapshotAuthChallenges: 0 };
+  readonly stats: OnvifCameraStats = {
+    soapRequests: 0,
+    authFailures: 0,
+    snapshots: 0,
+    snapshotAuthChallenges: 0,
+    subscriptionsCreated: 0,
+    renewals: 0,
+    unsubscribes: 0,
+    subscriptionsExpired: 0,
+    pulls: 0,
+    notificationsDelivered: 0,
+  };
+  /**
+   * The longest termination time the event service grants (create and renew), s; a
+   * client asking for more gets this, and must go by the TerminationTime answered.
+   */
+  maxSubscriptionS: number;
+  /** The topic `triggerMotion` uses by default. */
+  motionTopic: MotionTopic;
   lastAuthFailure: AuthFailureReason | undefined;
   /** urn:uuid endpoint reference, stable for this camera (WS-Discovery EndpointReference/Address). */
   readonly endpointReference = `urn:uuid:${randomUUID()}`;
@@ -145,6 +225,8 @@ export class OnvifCameraSim {
   private readonly digestSecret = randomBytes(32);
   private readonly digestOpaque = randomBytes(8).toString('hex');
   private frame = 0;
+  private readonly subscriptions = new Map<string, Subscription>();
+  private readonly motionState: Record<MotionTopic, boolean> = { 'cell-motion': false, 'motion-alarm': false };
 
   constructor(options: OnvifCameraOptions) {
     if (!options.username) throw new RangeError('username is required');
@@ -158,6 +240,9 @@ export class OnvifCameraSim {
       if (!Number.isInteger(v) || v < 16 || v > 7680) throw new RangeError(`${k} ${v} is not an integer 16..7680`);
     }
     this.rtspUrlOption = options.rtspUrl;
+    this.maxSubscriptionS = options.maxSubscriptionS ?? 60;
+    if (!(this.maxSubscriptionS > 0)) throw new RangeError(`maxSubscriptionS ${this.maxSubscriptionS} must be above 0`);
+    this.motionTopic = options.motionTopic ?? 'cell-motion';
     this.faultProxy = this.watchFaults(this.faultState);
   }
 
@@ -209,6 +294,46 @@ export class OnvifCameraSim {
 
   get snapshotUrl(): string {
     return `${this.origin}${SNAPSHOT_PATH}`;
+  }
+
+  get eventServiceUrl(): string {
+    return `${this.origin}${EVENT_PATH}`;
+  }
+
+  /** Pull-point subscriptions alive now. */
+  get liveSubscriptions(): number {
+    return this.subscriptions.size;
+  }
+
+  /** Whether motion is on now, per topic. */
+  motionActive(topic: MotionTopic = this.motionTopic): boolean {
+    return this.motionState[topic];
+  }
+
+  /**
+   * Test hook: the camera forgets every subscription (as after a reboot); a waiting
+   * PullMessages gets the ResourceUnknown fault, and so does every later request on them.
+   */
+  dropSubscriptions(): number {
+    const n = this.subscriptions.size;
+    for (const sub of [...this.subscriptions.values()]) this.endSubscription(sub);
+    return n;
+  }
+
+  /**
+   * Test hook: motion starts (true) or ends (false) on `topic`. Every live subscription
+   * gets a "Changed" notification, delivered at once to a waiting PullMessages.
+   * Returns how many subscriptions it was queued for.
+   */
+  triggerMotion(state = true, topic: MotionTopic = this.motionTopic): number {
+    this.motionState[topic] = state;
+    const n: MotionNotification = { topic, state, utcTime: this.cameraNow(), operation: 'Changed' };
+    for (const sub of this.subscriptions.values()) {
+      sub.queue.push(n);
+      if (sub.queue.length > MAX_QUEUED_MESSAGES) sub.queue.shift();
+      this.deliver(sub);
+    }
+    return this.subscriptions.size;
   }
 
   /** ONVIF Core §7.3.2 scopes; the name is percent-encoded (scopes are whitespace-separated URIs). */
@@ -285,6 +410,7 @@ export class OnvifCameraSim {
       d.resolve();
     }
     this.pendingDelays.clear();
+    for (const sub of this.subscriptions.values()) this.endSubscription(sub);
     const server = this.server;
     if (!server) return;
     await new Promise<void>((resolve) => {
@@ -325,10 +451,11 @@ export class OnvifCameraSim {
       if (slow > 0) await this.delay(slow);
       if (this.faultState.gone || req.socket.destroyed) return void req.socket.resetAndDestroy();
       const path = (req.url ?? '/').split('?')[0];
-      if (path === DEVICE_PATH || path === MEDIA_PATH) {
+      if (path === DEVICE_PATH || path === MEDIA_PATH || path === EVENT_PATH || path?.startsWith(PULLPOINT_PATH)) {
         if (req.method !== 'POST') return send(res, 405, 'text/plain', 'POST a SOAP 1.2 envelope\n', { Allow: 'POST' });
         this.stats.soapRequests++;
-        const reply = this.soap(path, body.toString('utf8'));
+        const reply = await this.soap(path, body.toString('utf8'), res);
+        if (res.destroyed || res.headersSent) return;
         return send(res, reply.status, 'application/soap+xml; charset=utf-8', reply.xml);
       }
       if (path === SNAPSHOT_PATH) return await this.snapshot(req, res);
@@ -341,7 +468,7 @@ export class OnvifCameraSim {
   // -------------------------------------------------------------------------
   // SOAP
 
-  private soap(path: string, xml: string): SoapReply {
+  private soap(path: string, xml: string, res: ServerResponse): SoapReply | Promise<SoapReply> {
     const operation = bodyOperation(xml);
     if (!operation) {
       return fault({ code: 'Sender', subcodes: ['WellFormed'], reason: 'Not a SOAP 1.2 envelope with a Body' });
@@ -360,7 +487,9 @@ export class OnvifCameraSim {
         return fault(FAULT_NOT_AUTHORIZED);
       }
     }
-    const urls = { device: this.deviceServiceUrl, media: this.mediaServiceUrl };
+    if (path === EVENT_PATH) return this.eventService(operation, xml);
+    if (path.startsWith(PULLPOINT_PATH)) return this.pullPoint(path.slice(PULLPOINT_PATH.length), operation, xml, res);
+    const urls = { device: this.deviceServiceUrl, media: this.mediaServiceUrl, events: this.eventServiceUrl, maxPullPoints: MAX_PULL_POINTS };
     const video = { width: this.width, height: this.height, fps: FPS };
     if (path === DEVICE_PATH) {
       switch (operation) {
@@ -406,6 +535,171 @@ export class OnvifCameraSim {
           return ok(mediaUriResponse(operation, this.rtspUrl));
         }
       }
+    }
+    return fault({ code: 'Receiver', subcodes: ['ActionNotSupported'], reason: `Optional Action Not Implemented: ${operation}` });
+  }
+
+  // -------------------------------------------------------------------------
+  // Event service: pull-point subscriptions
+
+  private eventService(operation: string, xml: string): SoapReply {
+    switch (operation) {
+      case 'GetServiceCapabilities':
+        return ok(eventServiceCapabilitiesResponse({ maxPullPoints: MAX_PULL_POINTS }));
+      case 'GetEventProperties':
+        return ok(eventPropertiesResponse());
+      case 'CreatePullPointSubscription': {
+        // Filters are not evaluated: every subscription gets both motion topics.
+        const now = this.cameraNow();
+        const granted = this.grantTermination(elementText(xml, 'InitialTerminationTime'), now);
+        if (granted === undefined) return fault(unacceptableTerminationTimeFault(now, true));
+        if (this.subscriptions.size >= MAX_PULL_POINTS) {
+          return fault({
+            code: 'Receiver',
+            subcodes: [],
+            reason: `All ${MAX_PULL_POINTS} pull points are in use`,
+            detail: `<wsnt:SubscribeCreationFailedFault xmlns:wsnt="${EVENT_NS.wsnt}"/>`,
+          });
+        }
+        const id = randomUUID();
+        const sub: Subscription = {
+          id,
+          address: `${this.origin}${PULLPOINT_PATH}${id}`,
+          terminationMs: granted.getTime() - this.clockOffsetMs,
+          expiry: undefined,
+          queue: [],
+          pending: undefined,
+        };
+        this.subscriptions.set(id, sub);
+        this.scheduleExpiry(sub);
+        this.stats.subscriptionsCreated++;
+        // Properties: a new subscription first gets the current state of each, "Initialized".
+        for (const topic of ['cell-motion', 'motion-alarm'] as const) {
+          sub.queue.push({ topic, state: this.motionState[topic], utcTime: now, operation: 'Initialized' });
+        }
+        return ok(createPullPointSubscriptionResponse(sub.address, now, granted));
+      }
+    }
+    return fault({ code: 'Receiver', subcodes: ['ActionNotSupported'], reason: `Optional Action Not Implemented: ${operation}` });
+  }
+
+  /**
+   * The termination time granted for a requested one (camera clock): at most
+   * maxSubscriptionS from now; absent means the most. undefined when the request is
+   * unreadable or not in the future.
+   */
+  private grantTermination(requested: string | undefined, now: Date): Date | undefined {
+    const longest = now.getTime() + this.maxSubscriptionS * 1000;
+    if (requested === undefined || requested === '') return new Date(longest);
+    const at = parseTerminationTime(requested, now);
+    if (at === undefined || at.getTime() <= now.getTime()) return undefined;
+    return new Date(Math.min(at.getTime(), longest));
+  }
+
+  private scheduleExpiry(sub: Subscription): void {
+    clearTimeout(sub.expiry);
+    sub.expiry = setTimeout(() => {
+      if (this.subscriptions.get(sub.id) !== sub) return;
+      this.stats.subscriptionsExpired++;
+      this.endSubscription(sub);
+    }, Math.max(0, sub.terminationMs - Date.now()));
+    sub.expiry.unref();
+  }
+
+  /** Forgets the subscription; a PullMessages still waiting on it gets the ResourceUnknown fault. */
+  private endSubscription(sub: Subscription): void {
+    clearTimeout(sub.expiry);
+    this.subscriptions.delete(sub.id);
+    const pending = sub.pending;
+    sub.pending = undefined;
+    if (pending) {
+      clearTimeout(pending.timer);
+      pending.answer(fault(resourceUnknownFault(this.cameraNow())));
+    }
+  }
+
+  private pullResponse(sub: Subscription, limit: number): SoapReply {
+    const messages = sub.queue.splice(0, limit);
+    this.stats.notificationsDelivered += messages.length;
+    return ok(
+      pullMessagesResponse(
+        this.cameraNow(),
+        new Date(sub.terminationMs + this.clockOffsetMs),
+        messages.map((m) => notificationMessageXml(m, sub.address)),
+      ),
+    );
+  }
+
+  /** Answers a waiting PullMessages when there is something to answer with. */
+  private deliver(sub: Subscription): void {
+    const pending = sub.pending;
+    if (!pending || sub.queue.length === 0) return;
+    sub.pending = undefined;
+    clearTimeout(pending.timer);
+    pending.answer(this.pullResponse(sub, pending.limit));
+  }
+
+  private pullPoint(id: string, operation: string, xml: string, res: ServerResponse): SoapReply | Promise<SoapReply> {
+    const sub = this.subscriptions.get(id);
+    if (operation === 'PullMessages') this.stats.pulls++;
+    // Past its termination time the subscription is gone even if the timer has not run yet.
+    if (!sub || sub.terminationMs <= Date.now()) {
+      if (sub) {
+        this.stats.subscriptionsExpired++;
+        this.endSubscription(sub);
+      }
+      return fault(resourceUnknownFault(this.cameraNow()));
+    }
+    const now = this.cameraNow();
+    switch (operation) {
+      case 'PullMessages': {
+        const timeoutText = elementText(xml, 'Timeout');
+        const timeoutMs = timeoutText === undefined ? undefined : parseXsDuration(timeoutText);
+        const limit = Number(elementText(xml, 'MessageLimit') ?? '1');
+        if (timeoutMs === undefined || timeoutMs < 0 || !Number.isInteger(limit) || limit < 1) {
+          return fault({ code: 'Sender', subcodes: ['InvalidArgVal'], reason: 'PullMessages needs a Timeout duration and a MessageLimit of 1 or more' });
+        }
+        if (timeoutMs > MAX_PULL_TIMEOUT_MS || limit > MAX_PULL_MESSAGE_LIMIT) return fault(pullMessagesFault(MAX_PULL_TIMEOUT_MS, MAX_PULL_MESSAGE_LIMIT));
+        if (sub.queue.length > 0 || timeoutMs === 0) return this.pullResponse(sub, limit);
+        // One waiting pull per subscription: an older one is answered (empty) now.
+        const older = sub.pending;
+        if (older) {
+          sub.pending = undefined;
+          clearTimeout(older.timer);
+          older.answer(this.pullResponse(sub, older.limit));
+        }
+        return new Promise<SoapReply>((resolve) => {
+          const pending: PendingPull = {
+            limit,
+            answer: resolve,
+            timer: setTimeout(() => {
+              if (sub.pending !== pending) return;
+              sub.pending = undefined;
+              resolve(this.pullResponse(sub, limit));
+            }, timeoutMs),
+          };
+          sub.pending = pending;
+          // The client gave up (or the camera dropped the connection): stop waiting.
+          res.once('close', () => {
+            if (sub.pending !== pending) return;
+            sub.pending = undefined;
+            clearTimeout(pending.timer);
+            resolve({ status: 0, xml: '' });
+          });
+        });
+      }
+      case 'Renew': {
+        const granted = this.grantTermination(elementText(xml, 'TerminationTime'), now);
+        if (granted === undefined) return fault(unacceptableTerminationTimeFault(now, false));
+        sub.terminationMs = granted.getTime() - this.clockOffsetMs;
+        this.scheduleExpiry(sub);
+        this.stats.renewals++;
+        return ok(renewResponse(now, granted));
+      }
+      case 'Unsubscribe':
+        this.stats.unsubscribes++;
+        this.endSubscription(sub);
+        return ok(unsubscribeResponse());
     }
     return fault({ code: 'Receiver', subcodes: ['ActionNotSupported'], reason: `Optional Action Not Implemented: ${operation}` });
   }

@@ -65,6 +65,8 @@ export interface SoapFault {
   /** ONVIF subcodes, outermost first, without the ter: prefix, e.g. ['NotAuthorized']. */
   subcodes: string[];
   reason: string;
+  /** XML of the SOAP 1.2 Detail element's content (e.g. a WS-BaseFaults fault), declaring its own namespaces. */
+  detail?: string;
 }
 
 export const FAULT_NOT_AUTHORIZED: SoapFault = {
@@ -87,6 +89,7 @@ export function faultEnvelope(fault: SoapFault): string {
     '<SOAP-ENV:Fault>' +
       `<SOAP-ENV:Code><SOAP-ENV:Value>SOAP-ENV:${fault.code}</SOAP-ENV:Value>${subcodes}</SOAP-ENV:Code>` +
       `<SOAP-ENV:Reason><SOAP-ENV:Text xml:lang="en">${escapeXml(fault.reason)}</SOAP-ENV:Text></SOAP-ENV:Reason>` +
+      (fault.detail ? `<SOAP-ENV:Detail>${fault.detail}</SOAP-ENV:Detail>` : '') +
       '</SOAP-ENV:Fault>',
   );
 }
@@ -133,12 +136,16 @@ export function formatWib(cameraNow: Date): string {
 export interface ServiceUrls {
   device: string;
   media: string;
+  /** The event service, when the camera has one (ver10/events/wsdl). */
+  events?: string;
+  /** tev:Capabilities MaxPullPoints. */
+  maxPullPoints?: number;
 }
 
 /**
- * tds:GetServicesResponse. Two services (device and media ver10); no Media2 (ver20), so
- * clients use the Media1 operations. With IncludeCapability the service capabilities
- * are included, as the device WSDL allows.
+ * tds:GetServicesResponse. Device and media ver10 (no Media2, ver20, so clients use the
+ * Media1 operations) and, when given, the event service. With IncludeCapability the
+ * service capabilities are included, as the device WSDL allows.
  */
 export function servicesResponse(urls: ServiceUrls, includeCapability: boolean): string {
   const service = (ns: string, xaddr: string, capabilities: string) =>
@@ -163,11 +170,14 @@ export function servicesResponse(urls: ServiceUrls, includeCapability: boolean):
         '<trt:Capabilities SnapshotUri="true" Rotation="false"><trt:ProfileCapabilities MaximumNumberOfProfiles="1"/>' +
           '<trt:StreamingCapabilities RTPMulticast="false" RTP_TCP="true" RTP_RTSP_TCP="true"/></trt:Capabilities>',
       ) +
+      (urls.events
+        ? service(EVENT_NS.tev, urls.events, eventCapabilitiesXml({ maxPullPoints: urls.maxPullPoints ?? 10 }, true))
+        : '') +
       '</tds:GetServicesResponse>',
   );
 }
 
-/** tds:GetCapabilitiesResponse (the pre-GetServices way to find the media XAddr). */
+/** tds:GetCapabilitiesResponse (the pre-GetServices way to find the media and event XAddrs). */
 export function capabilitiesResponse(urls: ServiceUrls): string {
   return envelope(
     '<tds:GetCapabilitiesResponse><tds:Capabilities>' +
@@ -183,6 +193,12 @@ export function capabilitiesResponse(urls: ServiceUrls): string {
       '<tt:X.509Token>false</tt:X.509Token><tt:SAMLToken>false</tt:SAMLToken>' +
       '<tt:KerberosToken>false</tt:KerberosToken><tt:RELToken>false</tt:RELToken></tt:Security>' +
       '</tt:Device>' +
+      // tt:Capabilities lists Analytics, Device, Events, Imaging, Media, PTZ in this order (ONVIF schema).
+      (urls.events
+        ? `<tt:Events><tt:XAddr>${escapeXml(urls.events)}</tt:XAddr><tt:WSSubscriptionPolicySupport>false</tt:WSSubscriptionPolicySupport>` +
+          '<tt:WSPullPointSupport>true</tt:WSPullPointSupport>' +
+          '<tt:WSPausableSubscriptionManagerInterfaceSupport>false</tt:WSPausableSubscriptionManagerInterfaceSupport></tt:Events>'
+        : '') +
       `<tt:Media><tt:XAddr>${escapeXml(urls.media)}</tt:XAddr>` +
       '<tt:StreamingCapabilities><tt:RTPMulticast>false</tt:RTPMulticast><tt:RTP_TCP>true</tt:RTP_TCP>' +
       '<tt:RTP_RTSP_TCP>true</tt:RTP_RTSP_TCP></tt:StreamingCapabilities></tt:Media>' +
@@ -448,5 +464,264 @@ export function readUsernameToken(xml: string): UsernameToken | undefined {
     passwordType: password ? (attributeValue(password.attributes, 'Type') ?? '') : '',
     nonce: elementText(token.inner, 'Nonce') ?? '',
     created: elementText(token.inner, 'Created') ?? '',
+  };
+}
+
+// ---------------------------------------------------------------------------
+// Event service (ONVIF Core Specification, "Event handling": the Real-time Pull-Point
+// Notification Interface; element names from the event WSDL, ver10/events/wsdl, and
+// OASIS WS-BaseNotification 1.3, b-2).
+//
+//  - CreatePullPointSubscription(InitialTerminationTime) answers a SubscriptionReference
+//    (a WS-Addressing EndpointReference: the subscription manager's own address), the
+//    CurrentTime and the granted TerminationTime (ONVIF Core, "Create pull point
+//    subscription"). The client computes the remaining lifetime from the two times, so a
+//    camera clock that is off does not matter.
+//  - PullMessages(Timeout, MessageLimit) on the subscription address: the device answers
+//    at once when messages are waiting, otherwise when one arrives or Timeout has passed,
+//    with at most MessageLimit messages; the response carries CurrentTime and
+//    TerminationTime; an empty list means the Timeout passed. A Timeout or MessageLimit
+//    beyond what the device supports is answered with a tev:PullMessagesFaultResponse
+//    carrying MaxTimeout and MaxMessageLimit (event WSDL).
+//  - Renew(TerminationTime) and Unsubscribe on the subscription address: the
+//    SubscriptionManager operations of WS-BaseNotification 1.3 §6.1 / §6.2. A request for
+//    a subscription that ended answers a ResourceUnknownFault (WS-ResourceFramework
+//    WS-Resource 1.2, wsrf-r), as WS-BaseNotification lists for Renew and Unsubscribe.
+//  - Termination times are xs:duration (relative, e.g. PT1M) or xs:dateTime (absolute).
+//  - NotificationMessage: wsnt:Topic with the ConcreteSet dialect, wsnt:Message holding a
+//    tt:Message with UtcTime and PropertyOperation (Initialized / Changed / Deleted) and
+//    Source / Data SimpleItems (ONVIF Core, "Notification structure" and "Properties").
+//    After a subscription is created the device sends the current state of every
+//    property it covers with PropertyOperation "Initialized".
+//  - Motion topics: tns1:RuleEngine/CellMotionDetector/Motion, Source items
+//    VideoSourceConfigurationToken, VideoAnalyticsConfigurationToken and Rule, Data item
+//    IsMotion (ONVIF Analytics Service Specification, "Cell motion detector"); and
+//    tns1:VideoSource/MotionAlarm, Source item Source (the video source token), Data
+//    item State (ONVIF Core, video source motion alarm topic).
+
+export const EVENT_NS = {
+  tev: 'http://www.onvif.org/ver10/events/wsdl',
+  wsnt: 'http://docs.oasis-open.org/wsn/b-2',
+  wsa: 'http://www.w3.org/2005/08/addressing',
+  tns1: 'http://www.onvif.org/ver10/topics',
+  wstop: 'http://docs.oasis-open.org/wsn/t-1',
+  wsrfr: 'http://docs.oasis-open.org/wsrf/r-2',
+  wsrfbf: 'http://docs.oasis-open.org/wsrf/bf-2',
+} as const;
+
+/** The topic expression dialect every ONVIF device supports (event WSDL). */
+export const CONCRETE_SET_DIALECT = 'http://www.onvif.org/ver10/tev/topicExpression/ConcreteSet';
+
+export type MotionTopic = 'cell-motion' | 'motion-alarm';
+
+export const MOTION_TOPICS: Record<MotionTopic, { topic: string; source: [string, string][]; dataItem: string }> = {
+  'cell-motion': {
+    topic: 'tns1:RuleEngine/CellMotionDetector/Motion',
+    source: [
+      ['VideoSourceConfigurationToken', 'video_source_config_1'],
+      ['VideoAnalyticsConfigurationToken', 'video_analytics_config_1'],
+      ['Rule', 'MotionDetectorRule'],
+    ],
+    dataItem: 'IsMotion',
+  },
+  'motion-alarm': {
+    topic: 'tns1:VideoSource/MotionAlarm',
+    source: [['Source', VIDEO_SOURCE_TOKEN]],
+    dataItem: 'State',
+  },
+};
+
+/** xs:dateTime in UTC with Z (what the onvif client library reads as a Date). */
+export function xsDateTime(at: Date): string {
+  return at.toISOString();
+}
+
+/**
+ * Milliseconds of an xs:duration (XML Schema Part 2 §3.2.6: PnYnMnDTnHnMnS, optional
+ * leading minus). Years and months are counted as 365 and 30 days. undefined when the
+ * text is not a duration.
+ */
+export function parseXsDuration(text: string): number | undefined {
+  const m = /^(-)?P(?:(\d+)Y)?(?:(\d+)M)?(?:(\d+)D)?(?:T(?:(\d+)H)?(?:(\d+)M)?(?:(\d+(?:\.\d+)?)S)?)?$/.exec(text.trim());
+  if (!m || text.trim() === 'P' || text.trim().endsWith('T')) return undefined;
+  const [, minus, y, mo, d, h, mi, s] = m;
+  const n = (v: string | undefined) => (v === undefined ? 0 : Number(v));
+  const ms = (((n(y) * 365 + n(mo) * 30 + n(d)) * 24 + n(h)) * 60 + n(mi)) * 60_000 + n(s) * 1000;
+  return minus ? -ms : ms;
+}
+
+/**
+ * A WS-BaseNotification termination time: an xs:duration from `now`, or an absolute
+ * xs:dateTime. undefined when it is neither.
+ */
+export function parseTerminationTime(text: string, now: Date): Date | undefined {
+  const t = text.trim();
+  if (t.startsWith('P') || t.startsWith('-P')) {
+    const ms = parseXsDuration(t);
+    return ms === undefined ? undefined : new Date(now.getTime() + ms);
+  }
+  if (!/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?(Z|[+-]\d\d:\d\d)?$/.test(t)) return undefined;
+  // A dateTime without a zone is read as UTC, as the ONVIF examples write it.
+  const at = Date.parse(/(Z|[+-]\d\d:\d\d)$/.test(t) ? t : `${t}Z`);
+  return Number.isNaN(at) ? undefined : new Date(at);
+}
+
+/** A SOAP 1.2 envelope for the event service, with a WS-Addressing Action header. */
+export function eventEnvelope(action: string, body: string): string {
+  return (
+    '<?xml version="1.0" encoding="UTF-8"?>\n' +
+    `<SOAP-ENV:Envelope xmlns:SOAP-ENV="${NS.soap}" xmlns:tt="${NS.tt}" xmlns:ter="${NS.ter}" ` +
+    `xmlns:tev="${EVENT_NS.tev}" xmlns:wsnt="${EVENT_NS.wsnt}" xmlns:wsa="${EVENT_NS.wsa}" ` +
+    `xmlns:tns1="${EVENT_NS.tns1}" xmlns:wstop="${EVENT_NS.wstop}">` +
+    `<SOAP-ENV:Header><wsa:Action>${escapeXml(action)}</wsa:Action></SOAP-ENV:Header>` +
+    `<SOAP-ENV:Body>${body}</SOAP-ENV:Body></SOAP-ENV:Envelope>`
+  );
+}
+
+export const EVENT_ACTIONS = {
+  createPullPointSubscription: `${EVENT_NS.tev}/EventPortType/CreatePullPointSubscriptionResponse`,
+  getServiceCapabilities: `${EVENT_NS.tev}/EventPortType/GetServiceCapabilitiesResponse`,
+  getEventProperties: `${EVENT_NS.tev}/EventPortType/GetEventPropertiesResponse`,
+  pullMessages: `${EVENT_NS.tev}/PullPointSubscription/PullMessagesResponse`,
+  renew: 'http://docs.oasis-open.org/wsn/bw-2/SubscriptionManager/RenewResponse',
+  unsubscribe: 'http://docs.oasis-open.org/wsn/bw-2/SubscriptionManager/UnsubscribeResponse',
+} as const;
+
+export interface EventServiceLimits {
+  maxPullPoints: number;
+}
+
+/** The event service's tev:Capabilities (pull points only: no WS-BaseNotification push, no pausing). */
+export function eventCapabilitiesXml(limits: EventServiceLimits, declareNamespace = false): string {
+  return (
+    `<tev:Capabilities ${declareNamespace ? `xmlns:tev="${EVENT_NS.tev}" ` : ''}WSSubscriptionPolicySupport="false" WSPullPointSupport="true" ` +
+    `WSPausableSubscriptionManagerInterfaceSupport="false" MaxNotificationProducers="0" MaxPullPoints="${limits.maxPullPoints}" ` +
+    'PersistentNotificationStorage="false"/>'
+  );
+}
+
+export function eventServiceCapabilitiesResponse(limits: EventServiceLimits): string {
+  return eventEnvelope(
+    EVENT_ACTIONS.getServiceCapabilities,
+    `<tev:GetServiceCapabilitiesResponse>${eventCapabilitiesXml(limits)}</tev:GetServiceCapabilitiesResponse>`,
+  );
+}
+
+/** tev:GetEventPropertiesResponse: the two motion topics, both properties (IsProperty="true"). */
+export function eventPropertiesResponse(): string {
+  const description = (t: (typeof MOTION_TOPICS)[MotionTopic], sourceTypes: string[]) =>
+    '<tt:MessageDescription IsProperty="true"><tt:Source>' +
+    t.source.map(([name], i) => `<tt:SimpleItemDescription Name="${name}" Type="${sourceTypes[i] ?? 'tt:ReferenceToken'}"/>`).join('') +
+    `</tt:Source><tt:Data><tt:SimpleItemDescription Name="${t.dataItem}" Type="xs:boolean"/></tt:Data></tt:MessageDescription>`;
+  return eventEnvelope(
+    EVENT_ACTIONS.getEventProperties,
+    '<tev:GetEventPropertiesResponse xmlns:xs="http://www.w3.org/2001/XMLSchema">' +
+      '<tev:TopicNamespaceLocation>http://www.onvif.org/onvif/ver10/topics/topicns.xml</tev:TopicNamespaceLocation>' +
+      '<wsnt:FixedTopicSet>true</wsnt:FixedTopicSet>' +
+      '<wstop:TopicSet>' +
+      `<tns1:RuleEngine><CellMotionDetector><Motion wstop:topic="true">${description(MOTION_TOPICS['cell-motion'], ['tt:ReferenceToken', 'tt:ReferenceToken', 'xs:string'])}</Motion></CellMotionDetector></tns1:RuleEngine>` +
+      `<tns1:VideoSource><MotionAlarm wstop:topic="true">${description(MOTION_TOPICS['motion-alarm'], ['tt:ReferenceToken'])}</MotionAlarm></tns1:VideoSource>` +
+      '</wstop:TopicSet>' +
+      `<wsnt:TopicExpressionDialect>http://docs.oasis-open.org/wsn/t-1/TopicExpression/Concrete</wsnt:TopicExpressionDialect>` +
+      `<wsnt:TopicExpressionDialect>${CONCRETE_SET_DIALECT}</wsnt:TopicExpressionDialect>` +
+      '<tev:MessageContentFilterDialect>http://www.onvif.org/ver10/tev/messageContentFilter/ItemFilter</tev:MessageContentFilterDialect>' +
+      '<tev:MessageContentSchemaLocation>http://www.onvif.org/onvif/ver10/schema/onvif.xsd</tev:MessageContentSchemaLocation>' +
+      '</tev:GetEventPropertiesResponse>',
+  );
+}
+
+export function createPullPointSubscriptionResponse(address: string, currentTime: Date, terminationTime: Date): string {
+  return eventEnvelope(
+    EVENT_ACTIONS.createPullPointSubscription,
+    '<tev:CreatePullPointSubscriptionResponse>' +
+      `<tev:SubscriptionReference><wsa:Address>${escapeXml(address)}</wsa:Address></tev:SubscriptionReference>` +
+      `<wsnt:CurrentTime>${xsDateTime(currentTime)}</wsnt:CurrentTime>` +
+      `<wsnt:TerminationTime>${xsDateTime(terminationTime)}</wsnt:TerminationTime>` +
+      '</tev:CreatePullPointSubscriptionResponse>',
+  );
+}
+
+export interface MotionNotification {
+  topic: MotionTopic;
+  state: boolean;
+  utcTime: Date;
+  operation: 'Initialized' | 'Changed';
+}
+
+export function notificationMessageXml(n: MotionNotification, subscriptionAddress: string): string {
+  const t = MOTION_TOPICS[n.topic];
+  return (
+    '<wsnt:NotificationMessage>' +
+    `<wsnt:SubscriptionReference><wsa:Address>${escapeXml(subscriptionAddress)}</wsa:Address></wsnt:SubscriptionReference>` +
+    `<wsnt:Topic Dialect="${CONCRETE_SET_DIALECT}">${t.topic}</wsnt:Topic>` +
+    `<wsnt:Message><tt:Message UtcTime="${xsDateTime(n.utcTime)}" PropertyOperation="${n.operation}">` +
+    '<tt:Source>' +
+    t.source.map(([name, value]) => `<tt:SimpleItem Name="${name}" Value="${escapeXml(value)}"/>`).join('') +
+    '</tt:Source>' +
+    `<tt:Data><tt:SimpleItem Name="${t.dataItem}" Value="${n.state}"/></tt:Data>` +
+    '</tt:Message></wsnt:Message>' +
+    '</wsnt:NotificationMessage>'
+  );
+}
+
+export function pullMessagesResponse(currentTime: Date, terminationTime: Date, messages: readonly string[]): string {
+  return eventEnvelope(
+    EVENT_ACTIONS.pullMessages,
+    '<tev:PullMessagesResponse>' +
+      `<tev:CurrentTime>${xsDateTime(currentTime)}</tev:CurrentTime>` +
+      `<tev:TerminationTime>${xsDateTime(terminationTime)}</tev:TerminationTime>` +
+      messages.join('') +
+      '</tev:PullMessagesResponse>',
+  );
+}
+
+export function renewResponse(currentTime: Date, terminationTime: Date): string {
+  return eventEnvelope(
+    EVENT_ACTIONS.renew,
+    '<wsnt:RenewResponse>' +
+      `<wsnt:TerminationTime>${xsDateTime(terminationTime)}</wsnt:TerminationTime>` +
+      `<wsnt:CurrentTime>${xsDateTime(currentTime)}</wsnt:CurrentTime>` +
+      '</wsnt:RenewResponse>',
+  );
+}
+
+export function unsubscribeResponse(): string {
+  return eventEnvelope(EVENT_ACTIONS.unsubscribe, '<wsnt:UnsubscribeResponse/>');
+}
+
+/** WS-BaseFaults (wsrf-bf) fault detail element: a Timestamp is required. */
+function baseFaultDetail(ns: string, prefix: string, element: string, at: Date, description: string): string {
+  return (
+    `<${prefix}:${element} xmlns:${prefix}="${ns}" xmlns:wsrf-bf="${EVENT_NS.wsrfbf}">` +
+    `<wsrf-bf:Timestamp>${xsDateTime(at)}</wsrf-bf:Timestamp>` +
+    `<wsrf-bf:Description>${escapeXml(description)}</wsrf-bf:Description>` +
+    `</${prefix}:${element}>`
+  );
+}
+
+/** The subscription ended (expired or unsubscribed) or never existed. */
+export function resourceUnknownFault(at: Date): SoapFault {
+  const reason = 'Subscription unknown or expired';
+  return { code: 'Sender', subcodes: [], reason, detail: baseFaultDetail(EVENT_NS.wsrfr, 'wsrf-r', 'ResourceUnknownFault', at, reason) };
+}
+
+/** Subscribe/Renew asked for a termination time in the past or unreadable (WS-BaseNotification §4.2, §6.1). */
+export function unacceptableTerminationTimeFault(at: Date, initial: boolean): SoapFault {
+  const element = initial ? 'UnacceptableInitialTerminationTimeFault' : 'UnacceptableTerminationTimeFault';
+  const reason = initial ? 'Unacceptable InitialTerminationTime' : 'Unacceptable TerminationTime';
+  return { code: 'Sender', subcodes: [], reason, detail: baseFaultDetail(EVENT_NS.wsnt, 'wsnt', element, at, reason) };
+}
+
+/** PullMessages asked for more than the device supports (event WSDL PullMessagesFaultResponse). */
+export function pullMessagesFault(maxTimeoutMs: number, maxMessageLimit: number): SoapFault {
+  return {
+    code: 'Sender',
+    subcodes: ['InvalidArgVal'],
+    reason: 'PullMessages Timeout or MessageLimit beyond the device limits',
+    detail:
+      `<tev:PullMessagesFaultResponse xmlns:tev="${EVENT_NS.tev}">` +
+      `<tev:MaxTimeout>PT${Math.floor(maxTimeoutMs / 1000)}S</tev:MaxTimeout>` +
+      `<tev:MaxMessageLimit>${maxMessageLimit}</tev:MaxMessageLimit>` +
+      '</tev:PullMessagesFaultResponse>',
   };
 }

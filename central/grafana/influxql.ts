@@ -15,6 +15,7 @@ export const MEASUREMENTS = {
   terminal_status: { tags: ['opd', 'gateway', 'terminal'], fields: ['state', 'reason', 'seq'] },
   terminal_clock: { tags: ['opd', 'gateway', 'terminal'], fields: ['skew_ms', 'alarm', 'synced', 'seq'] },
   camera_status: { tags: ['opd', 'gateway', 'camera'], fields: ['state', 'reason', 'seq'] },
+  camera_motion: { tags: ['opd', 'gateway', 'camera'], fields: ['state', 'topic', 'seq'] },
   gateway_status: { tags: ['opd', 'gateway'], fields: ['state', 'bd_seq', 'version', 'config_hash', 'terminals'] },
   gateway_health: {
     tags: ['opd', 'gateway'],

@@ -27,9 +27,17 @@ export const CameraConfig = z
         quality: z.number().int().min(20).max(95).default(65),
       })
       .prefault({}),
+    motion: z
+      .strictObject({
+        enabled: z.boolean().default(false).describe('subscribe to the camera\'s ONVIF motion events (PullPoint): each start and end becomes a camera_motion record, and a start takes a thumbnail at once'),
+        minIntervalS: z.number().min(1).max(3600).default(10).describe('at most one motion thumbnail per this many seconds'),
+      })
+      .prefault({})
+      .describe('ONVIF motion events (needs onvif)'),
   })
   .superRefine((c, ctx) => {
     if (!c.onvif && !c.snapshotUrl && !c.rtspUrl) ctx.addIssue({ code: 'custom', path: [], message: 'needs onvif, snapshotUrl or rtspUrl' });
+    if (c.motion.enabled && !c.onvif) ctx.addIssue({ code: 'custom', path: ['motion', 'enabled'], message: 'motion events need onvif' });
   });
 export type CameraConfig = z.infer<typeof CameraConfig>;
 

@@ -7,6 +7,7 @@ import type { NewRecord } from '../outbox.js';
 import type { SnapshotBudget } from './budget.js';
 import type { CameraConfig } from './config.js';
 import { CameraAuthError, grabFrame, resolveOnvif, type GrabbedFrame, type OnvifUris } from './grab.js';
+import { MotionWatcher } from './motion.js';
 
 export type CameraState = 'online' | 'offline' | 'auth-failed' | 'stale';
 
@@ -34,6 +35,8 @@ export class CameraPoller {
   private stopped = true;
   private lastSha: string | undefined;
   private sameFrames = 0;
+  /** ONVIF motion events, when `motion.enabled`. */
+  private motion: MotionWatcher | undefined;
 
   constructor(
     readonly config: CameraConfig,
@@ -50,6 +53,10 @@ export class CameraPoller {
     this.stopped = false;
     mkdirSync(this.ctx.framesDir, { recursive: true });
     this.schedule(Math.random() * Math.min(5000, this.config.intervalS * 1000));
+    if (this.config.motion.enabled && this.config.onvif) {
+      this.motion ??= new MotionWatcher(this.config, { record: (r) => this.ctx.record(r), snapshotNow: (reason) => this.snapshotNow(reason) }, this.log);
+      this.motion.start();
+    }
   }
 
   private schedule(ms: number): void {
@@ -68,6 +75,20 @@ export class CameraPoller {
     const run = (this.busy ?? Promise.resolve()).then(job, job);
     this.busy = run.catch(() => undefined);
     return run;
+  }
+
+  /**
+   * A thumbnail now, besides the interval's (e.g. on motion): it waits its turn in the
+   * same one-at-a-time queue. Resolves with the bytes sent, or undefined when the camera
+   * failed or the poller is stopped; the caller does its own rate limiting.
+   */
+  snapshotNow(reason: string): Promise<number | undefined> {
+    if (this.stopped) return Promise.resolve(undefined);
+    this.log.debug({ camera: this.id, reason }, 'thumbnail now');
+    return this.exclusive(() => (this.stopped ? Promise.resolve(undefined) : this.snapshot('thumb'))).catch((err: unknown) => {
+      this.log.warn({ camera: this.id, reason }, `thumbnail now failed: ${(err as Error).message}`);
+      return undefined;
+    });
   }
 
   /** For the "full frame now" command. */
@@ -136,6 +157,6 @@ export class CameraPoller {
   async stop(): Promise<void> {
     this.stopped = true;
     clearTimeout(this.timer);
-    await this.busy;
+    await Promise.all([this.motion?.stop(), this.busy]);
   }
 }

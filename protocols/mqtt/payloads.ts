@@ -69,7 +69,18 @@ export const CameraStatusRecord = z.strictObject({
 });
 export type CameraStatusRecord = z.infer<typeof CameraStatusRecord>;
 
-export const EventRecord = z.discriminatedUnion('kind', [PunchRecord, TerminalStatusRecord, TerminalClockRecord, CameraStatusRecord]);
+/** ONVIF motion: the camera's event service reported motion starting or ending. */
+export const CameraMotionRecord = z.strictObject({
+  seq,
+  kind: z.literal('camera_motion'),
+  camera: deviceId,
+  state: z.enum(['start', 'end']),
+  at: utcTime.describe('when the gateway received the camera\'s event'),
+  topic: z.string().min(1).max(200).optional().describe('ONVIF event topic, e.g. tns1:RuleEngine/CellMotionDetector/Motion or tns1:VideoSource/MotionAlarm'),
+});
+export type CameraMotionRecord = z.infer<typeof CameraMotionRecord>;
+
+export const EventRecord = z.discriminatedUnion('kind', [PunchRecord, TerminalStatusRecord, TerminalClockRecord, CameraStatusRecord, CameraMotionRecord]);
 export type EventRecord = z.infer<typeof EventRecord>;
 
 export const MAX_RECORDS_PER_BATCH = 1000;

@@ -51,6 +51,15 @@ function soapRequest(operation: string, ns: string, header = ''): string {
   );
 }
 
+/** A SOAP 1.2 request with this Body content. */
+function soapBody(body: string, header = ''): string {
+  return (
+    '<?xml version="1.0" encoding="UTF-8"?>' +
+    '<s:Envelope xmlns:s="http://www.w3.org/2003/05/soap-envelope">' +
+    `<s:Header>${header}</s:Header><s:Body>${body}</s:Body></s:Envelope>`
+  );
+}
+
 const DEVICE_NS = 'http://www.onvif.org/ver10/device/wsdl';
 
 async function post(url: string, body: string): Promise<{ status: number; text: string }> {
@@ -124,6 +133,170 @@ describe('ONVIF camera simulator with the onvif client library', () => {
     expect(Math.abs((fresh.timeShift ?? 0) + process.uptime() * 1000 - Date.now() - TEN_MINUTES)).toBeLessThan(3000);
     const stream = await camCall<{ uri: string }>((cb) => fresh.getStreamUri({ protocol: 'RTSP' }, cb));
     expect(stream.uri).toBe('rtsp://127.0.0.1:8554/lobi');
+  });
+});
+
+// ONVIF event service. What the tests expect comes from the ONVIF Core specification
+// ("Real-time Pull-Point Notification Interface": a PullMessages answers at once when
+// messages wait, else when one arrives or its Timeout passes; Renew and Unsubscribe are
+// the WS-BaseNotification 1.3 subscription manager operations) and the topics'
+// definitions (tns1:RuleEngine/CellMotionDetector/Motion with Data item IsMotion, ONVIF
+// Analytics Service Specification; tns1:VideoSource/MotionAlarm with State).
+
+/** A notification as the onvif library parses it (prefixes stripped, first letters lower-cased). */
+interface ParsedNotification {
+  topic: { _: string; $: { Dialect: string } };
+  message: { message: { $: { UtcTime: Date; PropertyOperation: string }; data: { simpleItem: { $: { Name: string; Value: boolean } } } } };
+}
+interface ParsedPull {
+  currentTime: Date;
+  terminationTime: Date;
+  notificationMessage?: ParsedNotification | ParsedNotification[];
+}
+const notifications = (p: ParsedPull) => (p.notificationMessage === undefined ? [] : Array.isArray(p.notificationMessage) ? p.notificationMessage : [p.notificationMessage]);
+const brief = (n: ParsedNotification) => ({ topic: n.topic._, op: n.message.message.$.PropertyOperation, ...n.message.message.data.simpleItem.$ });
+
+describe('event service (PullPoint subscriptions) with the onvif client library', () => {
+  it('is advertised by GetServices and GetCapabilities', async () => {
+    const cam = await connectCam(sim);
+    expect(cam.uri?.events?.href).toBe(sim.eventServiceUrl);
+    const caps = (await camCall<unknown>((cb) => cam.getCapabilities(cb))) as { events: { XAddr: string; WSPullPointSupport: boolean } };
+    expect(caps.events).toMatchObject({ XAddr: sim.eventServiceUrl, WSPullPointSupport: true });
+    const serviceCaps = await camCall<{ WSPullPointSupport: boolean }>((cb) => cam.getEventServiceCapabilities(cb));
+    expect(serviceCaps.WSPullPointSupport).toBe(true);
+  });
+
+  it('creates a subscription, sends the Initialized states, then a triggered motion to a waiting PullMessages at once', async () => {
+    const cam = await connectCam(sim);
+    const sub = await camCall<{ subscriptionReference: { address: { href: string } }; currentTime: Date; terminationTime: Date }>((cb) => cam.createPullPointSubscription(cb));
+    expect(sub.subscriptionReference.address.href).toMatch(new RegExp(`^${sim.eventServiceUrl.replace('/onvif/event_service', '')}/onvif/pullpoint/[0-9a-f-]{36}$`));
+    // The client asks for PT2M; the camera grants at most 60 s by default.
+    expect(sub.terminationTime.getTime() - sub.currentTime.getTime()).toBe(60_000);
+    expect(sim.liveSubscriptions).toBe(1);
+
+    const first = await camCall<ParsedPull>((cb) => cam.pullMessages({ messageLimit: 10 }, cb));
+    expect(notifications(first).map(brief)).toEqual([
+      { topic: 'tns1:RuleEngine/CellMotionDetector/Motion', op: 'Initialized', Name: 'IsMotion', Value: false },
+      { topic: 'tns1:VideoSource/MotionAlarm', op: 'Initialized', Name: 'State', Value: false },
+    ]);
+
+    const t0 = Date.now();
+    setTimeout(() => sim.triggerMotion(true), 300);
+    const second = await camCall<ParsedPull>((cb) => cam.pullMessages({ messageLimit: 10 }, cb));
+    expect(Date.now() - t0).toBeGreaterThanOrEqual(250);
+    expect(Date.now() - t0).toBeLessThan(3000); // not the 1 min Timeout
+    const [motion] = notifications(second);
+    expect(brief(motion!)).toEqual({ topic: 'tns1:RuleEngine/CellMotionDetector/Motion', op: 'Changed', Name: 'IsMotion', Value: true });
+    expect(motion!.topic.$.Dialect).toBe('http://www.onvif.org/ver10/tev/topicExpression/ConcreteSet');
+    expect(Math.abs(motion!.message.message.$.UtcTime.getTime() - Date.now())).toBeLessThan(5000);
+
+    // The other topic, queued before the pull: answered without waiting.
+    expect(sim.triggerMotion(false, 'motion-alarm')).toBe(1);
+    const third = await camCall<ParsedPull>((cb) => cam.pullMessages({ messageLimit: 10 }, cb));
+    expect(notifications(third).map(brief)).toEqual([{ topic: 'tns1:VideoSource/MotionAlarm', op: 'Changed', Name: 'State', Value: false }]);
+    expect(sim.stats).toMatchObject({ subscriptionsCreated: 1, pulls: 3, notificationsDelivered: 4 });
+  });
+
+  it('renews: the subscription outlives its first termination time', async () => {
+    sim.maxSubscriptionS = 1.5;
+    const cam = await connectCam(sim);
+    const sub = await camCall<{ currentTime: Date; terminationTime: Date }>((cb) => cam.createPullPointSubscription(cb));
+    expect(sub.terminationTime.getTime() - sub.currentTime.getTime()).toBe(1500);
+    await new Promise((r) => setTimeout(r, 800));
+    const renewed = await camCall<{ currentTime: Date; terminationTime: Date }>((cb) => cam.renew({}, cb));
+    expect(renewed.terminationTime.getTime() - renewed.currentTime.getTime()).toBe(1500);
+    await new Promise((r) => setTimeout(r, 1000)); // past the first termination time
+    sim.triggerMotion(true);
+    const pulled = await camCall<ParsedPull>((cb) => cam.pullMessages({ messageLimit: 10 }, cb));
+    expect(notifications(pulled).map(brief).at(-1)).toMatchObject({ op: 'Changed', Value: true });
+    expect(sim.stats).toMatchObject({ renewals: 1, subscriptionsExpired: 0 });
+  });
+
+  it('unsubscribe ends the subscription: a waiting pull gets a fault, and so does a later request', async () => {
+    const cam = await connectCam(sim);
+    const sub = await camCall<{ subscriptionReference: { address: { href: string } } }>((cb) => cam.createPullPointSubscription(cb));
+    const address = sub.subscriptionReference.address.href;
+    await camCall<ParsedPull>((cb) => cam.pullMessages({ messageLimit: 10 }, cb)); // the Initialized states
+    const waiting = camCall<ParsedPull>((cb) => cam.pullMessages({ messageLimit: 10 }, cb)).then(
+      () => new Error('the waiting pull was answered with messages'),
+      (err: unknown) => err,
+    );
+    await new Promise((r) => setTimeout(r, 200));
+    await camCall((cb) => cam.unsubscribe(cb));
+    expect(String(await waiting)).toMatch(/Subscription unknown or expired/);
+    expect(sim.liveSubscriptions).toBe(0);
+    expect(sim.stats.unsubscribes).toBe(1);
+
+    const pullBody =
+      '<PullMessages xmlns="http://www.onvif.org/ver10/events/wsdl"><Timeout>PT5S</Timeout><MessageLimit>10</MessageLimit></PullMessages>';
+    const late = await post(address, soapBody(pullBody, securityHeader(USER, PASS, new Date())));
+    expect(late.status).toBe(400);
+    expect(late.text).toContain('ResourceUnknownFault');
+    expect(late.text).toContain('xmlns:wsrf-r="http://docs.oasis-open.org/wsrf/r-2"');
+  });
+
+  it('an expired subscription answers a fault, to a waiting pull at once and to Renew and PullMessages after', async () => {
+    sim.maxSubscriptionS = 0.6;
+    const cam = await connectCam(sim);
+    await camCall((cb) => cam.createPullPointSubscription(cb));
+    await camCall<ParsedPull>((cb) => cam.pullMessages({ messageLimit: 10 }, cb));
+    const t0 = Date.now();
+    await expect(camCall<ParsedPull>((cb) => cam.pullMessages({ messageLimit: 10 }, cb))).rejects.toThrow(/ONVIF SOAP Fault: Subscription unknown or expired/);
+    expect(Date.now() - t0).toBeLessThan(2000);
+    await expect(camCall((cb) => cam.renew({}, cb))).rejects.toThrow(/Subscription unknown or expired/);
+    await expect(camCall<ParsedPull>((cb) => cam.pullMessages({ messageLimit: 10 }, cb))).rejects.toThrow(/Subscription unknown or expired/);
+    expect(sim.stats.subscriptionsExpired).toBe(1);
+    expect(sim.liveSubscriptions).toBe(0);
+    expect(sim.triggerMotion(true)).toBe(0);
+  });
+});
+
+describe('event service on the wire', () => {
+  const EVENTS_NS = 'http://www.onvif.org/ver10/events/wsdl';
+
+  async function createSubscription(initial: string): Promise<{ status: number; text: string }> {
+    return post(
+      sim.eventServiceUrl,
+      soapBody(`<CreatePullPointSubscription xmlns="${EVENTS_NS}"><InitialTerminationTime>${initial}</InitialTerminationTime></CreatePullPointSubscription>`, securityHeader(USER, PASS, new Date())),
+    );
+  }
+
+  it('needs WS-Security, refuses a termination time in the past, and answers a too long PullMessages Timeout with its limits', async () => {
+    const anonymous = await post(sim.eventServiceUrl, soapRequest('CreatePullPointSubscription', EVENTS_NS));
+    expect(anonymous.status).toBe(400);
+    expect(anonymous.text).toContain('ter:NotAuthorized');
+
+    const past = await createSubscription('2001-01-01T00:00:00Z');
+    expect(past.status).toBe(400);
+    expect(past.text).toContain('UnacceptableInitialTerminationTimeFault');
+
+    const created = await createSubscription('PT10S');
+    expect(created.status).toBe(200);
+    expect(created.text).toContain('http://www.onvif.org/ver10/events/wsdl/EventPortType/CreatePullPointSubscriptionResponse');
+    const address = /<wsa:Address>([^<]+)<\/wsa:Address>/.exec(created.text)?.[1] ?? '';
+    const current = Date.parse(/<wsnt:CurrentTime>([^<]+)</.exec(created.text)?.[1] ?? '');
+    const termination = Date.parse(/<wsnt:TerminationTime>([^<]+)</.exec(created.text)?.[1] ?? '');
+    expect(termination - current).toBe(10_000);
+
+    const tooLong = await post(
+      address,
+      soapBody(`<PullMessages xmlns="${EVENTS_NS}"><Timeout>PT1H</Timeout><MessageLimit>10</MessageLimit></PullMessages>`, securityHeader(USER, PASS, new Date())),
+    );
+    expect(tooLong.status).toBe(400);
+    expect(tooLong.text).toMatch(/<tev:PullMessagesFaultResponse[^>]*><tev:MaxTimeout>PT120S<\/tev:MaxTimeout><tev:MaxMessageLimit>1000</);
+
+    const unsigned = await post(address, soapBody(`<PullMessages xmlns="${EVENTS_NS}"><Timeout>PT1S</Timeout><MessageLimit>1</MessageLimit></PullMessages>`));
+    expect(unsigned.status).toBe(400);
+    expect(unsigned.text).toContain('ter:NotAuthorized');
+
+    // Timeout passes with nothing to send: an empty list, with the times.
+    const t0 = Date.now();
+    await post(address, soapBody(`<PullMessages xmlns="${EVENTS_NS}"><Timeout>PT0S</Timeout><MessageLimit>10</MessageLimit></PullMessages>`, securityHeader(USER, PASS, new Date())));
+    const empty = await post(address, soapBody(`<PullMessages xmlns="${EVENTS_NS}"><Timeout>PT0.5S</Timeout><MessageLimit>10</MessageLimit></PullMessages>`, securityHeader(USER, PASS, new Date())));
+    expect(Date.now() - t0).toBeGreaterThanOrEqual(450);
+    expect(empty.status).toBe(200);
+    expect(empty.text).toContain('<tev:TerminationTime>');
+    expect(empty.text).not.toContain('NotificationMessage');
   });
 });
 
