@@ -6,17 +6,20 @@ import { parseArgs } from 'node:util';
 import { benchIngest } from './ingest.js';
 import { benchRush } from './rush.js';
 import { benchDrain } from './drain.js';
+import { benchFootprint } from './footprint.js';
 import { cleanupAll } from './lib/proc.js';
 import { machine, table, writeResults, type Row } from './lib/report.js';
+import { writePartialResults } from './lib/partial-results.js';
 
 const USAGE = `npm run bench [-- OPTIONS]      (or: node dist/bench/run.js OPTIONS after npm run build)
 
 Benchmarks on 127.0.0.1, each with its own influxd, central, brokers and gateways. Prints
 a table of figures and ratios measured in this run and writes it as JSON to
-bench/results/<date>-<cores>c-<mem>g.json (…-quick.json for --quick).
+bench/results/<date>-<cores>c-<mem>g.json (…-quick.json for --quick; a run with --only
+writes …-<only>.json and leaves the full result alone).
 
-  --quick                 smoke run of about a minute, tiny sizes (also BENCH_QUICK=1)
-  --only LIST             ingest,rush,drain (default: all)
+  --quick                 smoke run of about 2.5 minutes, tiny sizes (also BENCH_QUICK=1)
+  --only LIST             ingest,rush,drain,footprint (default: all)
   --ingest-s S            measured seconds per ingest variant (60; quick 10)
   --ingest-gateways N     load gateways publishing events (20; quick 10)
   --batch N               records per events batch (500)
@@ -26,13 +29,17 @@ bench/results/<date>-<cores>c-<mem>g.json (…-quick.json for --quick).
   --drain-gateways G      outbox drain: gateways (10; quick 2)
   --drain-punches P       outbox drain: backlog punches (20000; quick 2000)
   --backlog-rate R        outbox drain: gateway mqtt.backlogRecordsPerSecond (gateway default 500)
+  --footprint-s S         gateway footprint: measured seconds (300; quick 40)
+  --camera-interval-s S   gateway footprint: camera intervalS (10; quick 5)
   --keep                  keep the run directory (logs, data) instead of deleting it
   --no-write              print only, write no JSON`;
+
+const BENCHES = ['ingest', 'rush', 'drain', 'footprint'];
 
 const { values } = parseArgs({
   options: {
     quick: { type: 'boolean', default: process.env.BENCH_QUICK === '1' },
-    only: { type: 'string', default: 'ingest,rush,drain' },
+    only: { type: 'string', default: BENCHES.join(',') },
     'ingest-s': { type: 'string' },
     'ingest-gateways': { type: 'string' },
     batch: { type: 'string', default: '500' },
@@ -42,6 +49,8 @@ const { values } = parseArgs({
     'drain-gateways': { type: 'string' },
     'drain-punches': { type: 'string' },
     'backlog-rate': { type: 'string' },
+    'footprint-s': { type: 'string' },
+    'camera-interval-s': { type: 'string' },
     keep: { type: 'boolean', default: false },
     'no-write': { type: 'boolean', default: false },
     help: { type: 'boolean', short: 'h', default: false },
@@ -61,7 +70,7 @@ const num = (name: string, raw: string | undefined, full: number, small: number,
   return n;
 };
 const only = new Set(values.only.split(','));
-for (const b of only) if (!['ingest', 'rush', 'drain'].includes(b)) (console.error(`bench: unknown benchmark "${b}"`), process.exit(2));
+for (const b of only) if (!BENCHES.includes(b)) (console.error(`bench: unknown benchmark "${b}"`), process.exit(2));
 
 const params = {
   ingest: { measureS: num('ingest-s', values['ingest-s'], 60, 10, 1, 600), warmupS: quick ? 2 : 5, gateways: num('ingest-gateways', values['ingest-gateways'], 20, 10, 1, 200), batch: num('batch', values.batch, 500, 500, 1, 1000) },
@@ -72,7 +81,12 @@ const params = {
     liveWindowS: quick ? 5 : 60,
     backlogRate: values['backlog-rate'] === undefined ? undefined : num('backlog-rate', values['backlog-rate'], 500, 500, 1, 100_000),
   },
+  // Health every 60 s (the gateway default) in a full run; a quick run would see none.
+  footprint: { measureS: num('footprint-s', values['footprint-s'], 300, 40, 5, 3600), intervalS: num('camera-interval-s', values['camera-interval-s'], 10, 5, 1, 3600), healthIntervalS: quick ? 10 : 60 },
 };
+/** Benchmarks of this run in the usual order; a subset when --only leaves some out. */
+const selected = BENCHES.filter((b) => only.has(b));
+const partial = selected.length < BENCHES.length;
 
 const dir = mkdtempSync(join(tmpdir(), 'pemda-bench-'));
 let interrupted = false;
@@ -111,6 +125,7 @@ try {
   await section('ingest', () => benchIngest({ dir, ...params.ingest }));
   await section('rush', () => benchRush({ dir, ...params.rush }));
   await section('drain', () => benchDrain({ dir, ...params.drain }));
+  await section('footprint', () => benchFootprint({ dir, ...params.footprint }));
 } finally {
   await cleanupAll();
   if (failed.length === 0 && rows.some((r) => r.note?.startsWith('failed'))) failed.push('an ingest variant');
@@ -120,7 +135,8 @@ try {
 const durationS = Math.round((Date.now() - started) / 1000);
 console.log(`\n${table(rows)}\n\n[bench] ${durationS} s in all${failed.length > 0 ? `; failed: ${failed.join(', ')}` : ''}`);
 if (!values['no-write']) {
-  const file = writeResults(m, rows, { durationS, params }, quick);
+  const usedParams = Object.fromEntries(Object.entries(params).filter(([k]) => only.has(k)));
+  const file = partial ? writePartialResults(m, rows, { durationS, only: selected, params: usedParams }, quick, selected) : writeResults(m, rows, { durationS, params }, quick);
   console.log(`[bench] results: ${file}`);
 }
 process.exit(failed.length > 0 ? 1 : 0);
