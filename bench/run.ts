@@ -6,6 +6,7 @@ import { parseArgs } from 'node:util';
 import { benchIngest } from './ingest.js';
 import { benchRush } from './rush.js';
 import { benchDrain } from './drain.js';
+import { benchReport } from './report-month.js';
 import { benchFootprint } from './footprint.js';
 import { cleanupAll } from './lib/proc.js';
 import { machine, table, writeResults, type Row } from './lib/report.js';
@@ -19,7 +20,7 @@ bench/results/<date>-<cores>c-<mem>g.json (…-quick.json for --quick; a run wit
 writes …-<only>.json and leaves the full result alone).
 
   --quick                 smoke run of about 2.5 minutes, tiny sizes (also BENCH_QUICK=1)
-  --only LIST             ingest,rush,drain,footprint (default: all)
+  --only LIST             ingest,rush,drain,footprint,report (default: all)
   --ingest-s S            measured seconds per ingest variant (60; quick 10)
   --ingest-gateways N     load gateways publishing events (20; quick 10)
   --batch N               records per events batch (500)
@@ -34,7 +35,7 @@ writes …-<only>.json and leaves the full result alone).
   --keep                  keep the run directory (logs, data) instead of deleting it
   --no-write              print only, write no JSON`;
 
-const BENCHES = ['ingest', 'rush', 'drain', 'footprint'];
+const BENCHES = ['ingest', 'rush', 'drain', 'footprint', 'report'];
 
 const { values } = parseArgs({
   options: {
@@ -126,6 +127,7 @@ try {
   await section('rush', () => benchRush({ dir, ...params.rush }));
   await section('drain', () => benchDrain({ dir, ...params.drain }));
   await section('footprint', () => benchFootprint({ dir, ...params.footprint }));
+  await section('report', () => benchReport({ employees: quick ? 500 : 5000 }));
 } finally {
   await cleanupAll();
   if (failed.length === 0 && rows.some((r) => r.note?.startsWith('failed'))) failed.push('an ingest variant');

@@ -8,6 +8,7 @@ import { TcpProxy } from '../../sim/tcp-proxy.js';
 import { formatNaive } from '../../protocols/zk/index.js';
 import { TestSystem } from '../helpers/system.js';
 import { NodeProcess, eventually } from '../helpers/proc.js';
+import { prng } from '../../scripts/lib/prng.js';
 
 /**
  * A compressed morning rush under faults. G gateways (in a few host processes)
@@ -27,18 +28,6 @@ const ALL_FAULTS = ['gateway-sigkill', 'central-sigkill', 'influx-stop', 'link-c
 type Fault = (typeof ALL_FAULTS)[number];
 const FAULTS = (process.env.FAULT_ONLY?.split(',') ?? ALL_FAULTS) as Fault[];
 const ZONES = ['Asia/Jakarta', 'Asia/Makassar', 'Asia/Jayapura'];
-
-/** mulberry32: a small seeded generator, so a failing schedule can be replayed. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 describe(`fault suite: ${G} gateways, ${P} punches per fault, seed ${SEED}`, () => {
   const random = prng(SEED);

@@ -2,22 +2,12 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { writeXlsx } from './export.js';
-import { monthPeriod, periodDates } from './period.js';
-import { computePresence, type PunchRow, type RosterEntry } from './presence.js';
-import { WorkSchedule, weekdayOf } from './schedule.js';
-
-/** Small deterministic PRNG (mulberry32): the same month every run. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { writeXlsx } from '../central/reports/export.js';
+import { monthPeriod, periodDates } from '../central/reports/period.js';
+import { computePresence, type PunchRow, type RosterEntry } from '../central/reports/presence.js';
+import { WorkSchedule, weekdayOf } from '../central/reports/schedule.js';
+import { prng } from '../scripts/lib/prng.js';
+import type { Row } from './lib/report.js';
 
 const pad = (n: number): string => String(n).padStart(2, '0');
 const clock = (sec: number): string => `${pad(Math.floor(sec / 3600))}:${pad(Math.floor(sec / 60) % 60)}:${pad(sec % 60)}`;
@@ -71,4 +61,10 @@ export async function benchmarkMonth(employees = 5000): Promise<{ ms: number }> 
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/** The report benchmark: a month for N employees, computed and written as XLSX. */
+export async function benchReport(options: { employees: number }): Promise<Row[]> {
+  const { ms } = await benchmarkMonth(options.employees);
+  return [{ bench: 'report', name: `month report, ${options.employees} employees (compute + XLSX)`, value: Math.round(ms), unit: 'ms', details: { employees: options.employees, month: '2026-11' } }];
 }
