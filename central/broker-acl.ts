@@ -72,7 +72,7 @@ export class BrokerAcl {
 
   checkSubscribe(principal: Principal, filter: string): string | undefined {
     if (principal.role !== 'gateway') return undefined;
-    const own = [this.topics.gateway(principal.gateway, 'ack'), this.topics.gateway(principal.gateway, 'cmd'), this.topics.centralState()];
+    const own = [this.topics.gateway(principal.gateway, 'ack'), this.topics.gateway(principal.gateway, 'cmd'), this.topics.centralState(), this.topics.centralStates()];
     return own.includes(filter) ? undefined : `gateway ${principal.gateway} may subscribe only to its ack, cmd and the central state`;
   }
 

@@ -23,6 +23,16 @@ export const CentralConfig = z.strictObject({
       username: z.string().optional(),
       password: z.string().optional(),
       topicRoot: z.string().min(1).default(DEFAULT_TOPIC_ROOT),
+      instance: z
+        .string()
+        .regex(/^[a-z0-9][a-z0-9_-]{0,31}$/)
+        .optional()
+        .describe('name of this aggregator when several share an external broker; its state goes to $central/state/{instance}'),
+      sharedGroup: z
+        .string()
+        .regex(/^[a-z0-9][a-z0-9_-]{0,31}$/)
+        .optional()
+        .describe('share events, health and snapshots with the other aggregators of this group ($share/{group}/...; Mosquitto 2, EMQX)'),
     })
     .prefault({}),
   influx: z

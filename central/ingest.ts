@@ -16,6 +16,10 @@ export interface IngestOptions {
   username?: string;
   password?: string;
   topicRoot: string;
+  /** This aggregator's name when several share the broker. */
+  instance?: string;
+  /** Shared-subscription group: each message of events/health/snapshots goes to one aggregator of the group. */
+  sharedGroup?: string;
 }
 
 export interface IngestCounters {
@@ -80,7 +84,9 @@ export class Ingest {
   }
 
   start(): Promise<void> {
-    const stateTopic = this.topics.centralState();
+    const stateTopic = this.topics.centralState(this.options.instance);
+    // Retained status must reach every aggregator (shared subscriptions get no retained messages).
+    const shared = (filter: string) => (this.options.sharedGroup ? `$share/${this.options.sharedGroup}/${filter}` : filter);
     const client = mqtt.connect(this.options.url, {
       clientId: `pemda-central-${process.pid}-${Math.random().toString(16).slice(2, 8)}`,
       clean: true,
@@ -95,10 +101,10 @@ export class Ingest {
     client.on('connect', () => {
       client.subscribe(
         {
-          [this.topics.allGateways('events')]: { qos: 1 },
+          [shared(this.topics.allGateways('events'))]: { qos: 1 },
           [this.topics.allGateways('status')]: { qos: 1 },
-          [this.topics.allGateways('health')]: { qos: 0 },
-          [`${this.options.topicRoot}/+/snapshot/+`]: { qos: 0 },
+          [shared(this.topics.allGateways('health'))]: { qos: 0 },
+          [shared(`${this.options.topicRoot}/+/snapshot/+`)]: { qos: 0 },
         },
         (err) => {
           if (err) return this.log.error({ err: err.message }, 'ingest cannot subscribe');
@@ -249,7 +255,7 @@ export class Ingest {
     await Promise.allSettled([...this.chains.values()]);
     if (!client) return;
     if (client.connected) {
-      await Promise.race([sleep(2000), client.publishAsync(this.topics.centralState(), encodeJson(CentralState, { v: 1, state: 'offline', at: new Date().toISOString() }), { qos: 1, retain: true })]).catch(() => undefined);
+      await Promise.race([sleep(2000), client.publishAsync(this.topics.centralState(this.options.instance), encodeJson(CentralState, { v: 1, state: 'offline', at: new Date().toISOString() }), { qos: 1, retain: true })]).catch(() => undefined);
     }
     // A broker that is itself going away must not keep us from exiting.
     await Promise.race([client.endAsync(), sleep(2000)]);

@@ -28,6 +28,7 @@ export class Publisher {
   private consecutiveTimeouts = 0;
   /** From the retained `$central/state`: false until the central says it is online. */
   private centralOnline = false;
+  private readonly onlineAggregators = new Set<string>();
   lastAckAt: Date | undefined;
   droppedHealth = 0;
   droppedSnapshots = 0;
@@ -78,7 +79,7 @@ export class Publisher {
     // The retained central state arrives right after subscribing: until it says
     // online, records stay in the outbox (nobody would ack them).
     client.subscribe(
-      { [this.topics.gateway(this.gw, 'ack')]: { qos: 1 }, [this.topics.centralState()]: { qos: 1 }, [this.topics.gateway(this.gw, 'cmd')]: { qos: 1 } },
+      { [this.topics.gateway(this.gw, 'ack')]: { qos: 1 }, [this.topics.centralStates()]: { qos: 1 }, [this.topics.gateway(this.gw, 'cmd')]: { qos: 1 } },
       (err) => {
         if (err) this.log.error({ err: err.message }, 'cannot subscribe to acks, commands and central state');
       },
@@ -92,6 +93,7 @@ export class Publisher {
     if (this.inFlight !== undefined) this.log.info({ records: this.inFlight.length }, 'connection lost with a batch unacked; will resend');
     this.clearInFlight();
     this.centralOnline = false; // re-learned from the retained state after reconnecting
+    this.onlineAggregators.clear();
     // The next connection is a new session: its Last Will must carry the new bdSeq,
     // so a late death of this session cannot override the next birth.
     this.bdSeq = this.outbox.nextBdSeq();
@@ -101,7 +103,7 @@ export class Publisher {
   private onMessage(topic: string, payload: Buffer): void {
     try {
       if (topic === this.topics.gateway(this.gw, 'ack')) this.onAck(decodeJson(Ack, topic, payload));
-      else if (topic === this.topics.centralState()) this.onCentralState(payload.byteLength === 0 ? undefined : decodeJson(CentralState, topic, payload));
+      else if (topic.startsWith(this.topics.centralState())) this.onCentralState(topic, payload.byteLength === 0 ? undefined : decodeJson(CentralState, topic, payload));
       else if (topic === this.topics.gateway(this.gw, 'cmd')) void this.onCommand(decodeJson(Command, topic, payload));
     } catch (err) {
       if (err instanceof PayloadError) return void this.log.error({ topic, err: err.message }, 'bad message from central ignored');
@@ -122,8 +124,11 @@ export class Publisher {
     this.client?.publish(this.topics.gateway(this.gw, 'cmd/result'), encodeJson(CommandResult, reply), { qos: 1 });
   }
 
-  private onCentralState(state: CentralState | undefined): void {
-    const online = state?.state === 'online';
+  /** Online while any aggregator says it is (several may share the broker). */
+  private onCentralState(topic: string, state: CentralState | undefined): void {
+    if (state?.state === 'online') this.onlineAggregators.add(topic);
+    else this.onlineAggregators.delete(topic);
+    const online = this.onlineAggregators.size > 0;
     if (online === this.centralOnline) return;
     this.centralOnline = online;
     this.log.info({ centralOnline: online }, online ? 'central is online; sending backlog' : 'central is offline; holding records in the outbox');

@@ -68,19 +68,24 @@ export function brokerCheck(config: GatewayConfig): Check {
       return { verdict: 'fail', what, detail: message, advice: say(refusedAuth ? 'broker.auth' : 'broker.unreachable', { url }) };
     }
     try {
-      const topic = new Topics(topicRoot).centralState();
+      const topics = new Topics(topicRoot);
+      // Any aggregator online will do; retained states arrive together right after subscribing.
       const state = await new Promise<string | undefined>((resolve) => {
-        const timer = setTimeout(() => resolve(undefined), 3000);
+        let seen: string | undefined;
+        const timer = setTimeout(() => resolve(seen), 3000);
         client.on('message', (t, payload) => {
-          if (t !== topic) return;
-          clearTimeout(timer);
+          if (!t.startsWith(topics.centralState())) return;
           try {
-            resolve(String((JSON.parse(payload.toString()) as { state?: unknown }).state));
+            seen = String((JSON.parse(payload.toString()) as { state?: unknown }).state);
           } catch {
-            resolve(undefined);
+            return;
+          }
+          if (seen === 'online') {
+            clearTimeout(timer);
+            resolve(seen);
           }
         });
-        client.subscribe(topic, { qos: 1 });
+        client.subscribe(topics.centralStates(), { qos: 1 });
       });
       if (state === 'online') return { verdict: 'ok', what, detail: say('broker.centralOnline') };
       return { verdict: 'warn', what, detail: say('broker.centralOffline', { state: state ?? '?' }), advice: say('broker.centralAdvice') };

@@ -36,9 +36,18 @@ export class Topics {
     return `${this.root}/+/${kind}`;
   }
 
-  /** The aggregator's own retained state (Sparkplug-style host state). */
-  centralState(): string {
-    return `${this.root}/$central/state`;
+  /**
+   * An aggregator's own retained state (Sparkplug-style host state). A single central
+   * uses `{root}/$central/state`; several aggregators sharing a broker each use
+   * `{root}/$central/state/{instance}`, so one's Last Will never hides the others.
+   */
+  centralState(instance?: string): string {
+    return instance === undefined ? `${this.root}/$central/state` : `${this.root}/$central/state/${instance}`;
+  }
+
+  /** Every aggregator's state: `#` also matches the parent level (MQTT 3.1.1 4.7.1.2). */
+  centralStates(): string {
+    return `${this.root}/$central/state/#`;
   }
 
   /** Parses a topic under this root; returns undefined for topics that are not ours. */
