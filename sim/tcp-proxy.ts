@@ -5,6 +5,12 @@ import { createServer, connect, type Server, type Socket } from 'node:net';
  * `cut()` drops every connection and refuses new ones until `restore()`, like a
  * pulled office uplink.
  */
+/** Sees the bytes of one proxied connection, client to target (up) and back (down). */
+export interface ConnectionTap {
+  up?(chunk: Buffer): void;
+  down?(chunk: Buffer): void;
+}
+
 export class TcpProxy {
   private server: Server | undefined;
   private readonly sockets = new Set<Socket>();
@@ -14,6 +20,8 @@ export class TcpProxy {
   constructor(
     private readonly targetPort: number,
     private readonly targetHost = '127.0.0.1',
+    /** Called once per accepted connection, e.g. to count or parse its traffic. */
+    private readonly tap?: () => ConnectionTap,
   ) {}
 
   async listen(port = 0): Promise<number> {
@@ -34,6 +42,9 @@ export class TcpProxy {
     if (this.cutNow) return void client.destroy();
     this.connections++;
     const upstream = connect(this.targetPort, this.targetHost);
+    const tap = this.tap?.();
+    if (tap?.up) client.on('data', (chunk: Buffer) => tap.up!(chunk));
+    if (tap?.down) upstream.on('data', (chunk: Buffer) => tap.down!(chunk));
     for (const s of [client, upstream]) {
       this.sockets.add(s);
       s.on('error', () => undefined);

@@ -1,4 +1,4 @@
-import { connect, createServer, type Server, type Socket } from 'node:net';
+import { TcpProxy } from '../../sim/tcp-proxy.js';
 
 /**
  * A TCP proxy on 127.0.0.1 that counts the bytes between MQTT clients and a broker,
@@ -95,27 +95,33 @@ class PacketSplitter {
   }
 }
 
+/** A TCP proxy between gateway and broker that counts MQTT bytes and packets by topic. */
 export class MqttMeter {
-  private server: Server | undefined;
-  private readonly sockets = new Set<Socket>();
-  private connections = 0;
+  private readonly proxy: TcpProxy;
   private readonly bytes: Record<Direction, number> = { up: 0, down: 0 };
   private readonly packets: Record<Direction, Map<string, Tally>> = { up: new Map(), down: new Map() };
 
-  constructor(
-    private readonly targetPort: number,
-    private readonly targetHost = '127.0.0.1',
-  ) {}
+  constructor(targetPort: number, targetHost = '127.0.0.1') {
+    this.proxy = new TcpProxy(targetPort, targetHost, () => {
+      const conn = { version: 4 };
+      const up = new PacketSplitter(conn, (key, bytes, payload) => this.count('up', key, bytes, payload));
+      const down = new PacketSplitter(conn, (key, bytes, payload) => this.count('down', key, bytes, payload));
+      return {
+        up: (chunk) => {
+          this.bytes.up += chunk.length;
+          up.push(chunk);
+        },
+        down: (chunk) => {
+          this.bytes.down += chunk.length;
+          down.push(chunk);
+        },
+      };
+    });
+  }
 
   /** Listens on 127.0.0.1:port (0 = a free port); resolves with the port. */
-  async listen(port = 0): Promise<number> {
-    const server = createServer((client) => this.onClient(client));
-    this.server = server;
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(port, '127.0.0.1', () => resolve());
-    });
-    return (server.address() as { port: number }).port;
+  listen(port = 0): Promise<number> {
+    return this.proxy.listen(port);
   }
 
   private count(dir: Direction, key: string, bytes: number, payloadBytes: number): void {
@@ -126,44 +132,14 @@ export class MqttMeter {
     this.packets[dir].set(key, t);
   }
 
-  private onClient(client: Socket): void {
-    this.connections++;
-    const upstream = connect(this.targetPort, this.targetHost);
-    const conn = { version: 4 };
-    const up = new PacketSplitter(conn, (key, bytes, payload) => this.count('up', key, bytes, payload));
-    const down = new PacketSplitter(conn, (key, bytes, payload) => this.count('down', key, bytes, payload));
-    client.on('data', (chunk: Buffer) => {
-      this.bytes.up += chunk.length;
-      up.push(chunk);
-    });
-    upstream.on('data', (chunk: Buffer) => {
-      this.bytes.down += chunk.length;
-      down.push(chunk);
-    });
-    for (const s of [client, upstream]) {
-      this.sockets.add(s);
-      s.on('error', () => undefined);
-      s.on('close', () => {
-        this.sockets.delete(s);
-        client.destroy();
-        upstream.destroy();
-      });
-    }
-    client.pipe(upstream);
-    upstream.pipe(client);
-  }
-
   /** The counters now (a copy). */
   read(): MeterReading {
     const copy = (m: Map<string, Tally>) => Object.fromEntries([...m].map(([k, t]) => [k, { ...t }]));
-    return { atMs: Date.now(), connections: this.connections, bytes: { ...this.bytes }, packets: { up: copy(this.packets.up), down: copy(this.packets.down) } };
+    return { atMs: Date.now(), connections: this.proxy.connections, bytes: { ...this.bytes }, packets: { up: copy(this.packets.up), down: copy(this.packets.down) } };
   }
 
-  async close(): Promise<void> {
-    for (const s of this.sockets) s.destroy();
-    const server = this.server;
-    this.server = undefined;
-    if (server) await new Promise<void>((resolve) => server.close(() => resolve()));
+  close(): Promise<void> {
+    return this.proxy.close();
   }
 }
 
