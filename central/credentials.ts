@@ -1,4 +1,4 @@
-import { randomBytes, scrypt as scryptCb, timingSafeEqual, type ScryptOptions } from 'node:crypto';
+import { pbkdf2Sync, randomBytes, scrypt as scryptCb, timingSafeEqual, type ScryptOptions } from 'node:crypto';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 
 /**
@@ -27,6 +27,18 @@ export async function verifyPassword(password: string, stored: string): Promise<
   const expected = Buffer.from(hash, 'base64');
   const actual = await scrypt(password, Buffer.from(salt, 'base64'), { N: Number(n), r: Number(r), p: Number(p) });
   return actual.length === expected.length && timingSafeEqual(actual, expected);
+}
+
+/**
+ * The same password in Mosquitto 2's password-file form, `$7$iterations$salt$hash`:
+ * PBKDF2-SHA512 with a 12-byte salt and a 64-byte key, as `mosquitto_passwd` writes it
+ * (checked against the Debian mosquitto_passwd output). Kept so an external Mosquitto
+ * can use the same gateway identities.
+ */
+export function mosquittoHash(password: string, iterations = 20_000): string {
+  const salt = randomBytes(12);
+  const hash = pbkdf2Sync(password, salt, iterations, 64, 'sha512');
+  return `$7$${iterations}$${salt.toString('base64')}$${hash.toString('base64')}`;
 }
 
 /** A password a technician can type: 20 characters from an unambiguous alphabet. */

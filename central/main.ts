@@ -9,8 +9,9 @@ import { Ingest } from './ingest.js';
 import { InfluxWriter } from './influx-writer.js';
 import { Registry } from './registry.js';
 import { dirname, join } from 'node:path';
-import { BrokerAcl } from './broker-acl.js';
-import { centralSecret, generatePassword, hashPassword } from './credentials.js';
+import { BrokerAcl, mosquittoFiles } from './broker-acl.js';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { centralSecret, generatePassword, hashPassword, mosquittoHash } from './credentials.js';
 import { sendCommand } from './command.js';
 import { SnapshotStore } from './snapshot-store.js';
 import { HttpApi } from './http.js';
@@ -30,6 +31,8 @@ Usage:
   pemda-central grafana write|push ...  dashboards and data source as code (pemda-central grafana --help)
   pemda-central gateway-password --config FILE --gateway GW
                                       set a new MQTT password for a gateway and print it once
+  pemda-central mosquitto-files --config FILE --out DIR
+                                      password and ACL files for an external Mosquitto 2 (same identities)
   pemda-central command --config FILE --gateway GW --name sync-clock|download-logs|snapshot-full [--terminal ID] [--camera ID] [--timeout-s 60]
                                       send a command to a gateway and print its result
   pemda-central --help
@@ -74,9 +77,11 @@ async function run(configFile: string): Promise<void> {
 
   let broker: EmbeddedBroker | undefined;
   let url = config.mqtt.url;
-  let identity: { username?: string; password?: string } = {};
+  // The central's own identity, on the embedded broker and on an external one set up
+  // with mosquitto-files; mqtt.username/password in the config take precedence.
+  const secret = centralSecret(secretFile(config));
+  const identity: { username?: string; password?: string } = secret;
   if (config.broker.embedded) {
-    const secret = centralSecret(secretFile(config));
     const acl = new BrokerAcl(
       { auth: config.broker.auth, topicRoot: config.mqtt.topicRoot, centralPassword: secret.password, gatewayHash: (gw) => registry.passwordHash(gw) },
       log.child({ part: 'acl' }),
@@ -85,7 +90,6 @@ async function run(configFile: string): Promise<void> {
     broker = new EmbeddedBroker(config.broker, acl, log.child({ part: 'broker' }));
     const port = await broker.start();
     url ??= `mqtt://127.0.0.1:${port}`;
-    identity = secret;
   }
   if (url === undefined) throw new ConfigError(configFile, [{ key: 'mqtt.url', line: 0, column: 0, message: 'required when broker.embedded is false' }]);
   const snapshots = new SnapshotStore(config.snapshots.dir, config.snapshots, log.child({ part: 'snapshots' }));
@@ -123,7 +127,7 @@ async function runCommand(configFile: string, gateway: string, args: { name: str
     return 2;
   }
   const url = config.mqtt.url ?? `mqtt://127.0.0.1:${config.broker.port}`;
-  const identity = config.broker.embedded ? centralSecret(secretFile(config)) : {};
+  const identity = centralSecret(secretFile(config));
   const result = await sendCommand({ ...identity, ...config.mqtt, url }, gateway, parsed.data, timeoutS * 1000);
   console.log(`${result.ok ? 'OK' : 'FAILED'}: ${result.message}`);
   return result.ok ? 0 : 1;
@@ -155,17 +159,35 @@ function secretFile(config: CentralConfig): string {
   return join(dirname(config.registry.db), 'central-mqtt-secret.json');
 }
 
+/** `mosquitto-files`: password and ACL files for an external Mosquitto with our identities. */
+function writeMosquittoFiles(configFile: string, outDir: string): number {
+  const { value: config } = loadCentralConfig(configFile);
+  const registry = new Registry(config.registry.db);
+  try {
+    const secret = centralSecret(secretFile(config));
+    const files = mosquittoFiles(config.mqtt.topicRoot, { username: secret.username, hash: mosquittoHash(secret.password) }, registry.mosquittoHashes());
+    mkdirSync(outDir, { recursive: true });
+    writeFileSync(join(outDir, 'passwd'), files.passwd, { mode: 0o600 });
+    writeFileSync(join(outDir, 'acl'), files.acl);
+    console.log(`wrote ${join(outDir, 'passwd')} (${registry.mosquittoHashes().length} gateway(s) + the central) and ${join(outDir, 'acl')}`);
+    return 0;
+  } finally {
+    registry.close();
+  }
+}
+
 /** `gateway-password`: a new password for a gateway; only its hash is kept. */
 async function setGatewayPassword(configFile: string, gateway: string): Promise<number> {
   const { value: config } = loadCentralConfig(configFile);
   const registry = new Registry(config.registry.db);
   try {
+    if (config.registry.seed !== undefined) registry.seed(loadConfigFile(RegistrySeed, config.registry.seed).value);
     if (!registry.gateway(gateway)) {
       console.error(`pemda-central gateway-password: gateway "${gateway}" is not in the registry; add it to an OPD in the registry seed first`);
       return 2;
     }
     const password = generatePassword();
-    registry.setPasswordHash(gateway, await hashPassword(password));
+    registry.setPasswordHash(gateway, await hashPassword(password), mosquittoHash(password));
     console.log(`Password for ${gateway} (shown once; put it in the gateway config as mqtt.password):\n${password}`);
     return 0;
   } finally {
@@ -187,6 +209,7 @@ async function main(argv: string[]): Promise<number> {
       name: { type: 'string' },
       terminal: { type: 'string' },
       camera: { type: 'string' },
+      out: { type: 'string' },
       'timeout-s': { type: 'string', default: '60' },
     },
   });
@@ -203,6 +226,7 @@ async function main(argv: string[]): Promise<number> {
     return runCommand(values.config, values.gateway, { name: values.name, terminal: values.terminal, camera: values.camera }, Number(values['timeout-s']));
   }
   if (command === 'gateway-password' && values.config && values.gateway) return setGatewayPassword(values.config, values.gateway);
+  if (command === 'mosquitto-files' && values.config && values.out) return writeMosquittoFiles(values.config, values.out);
   if (command === 'config' && sub === 'check' && file) {
     const { value } = loadCentralConfig(file);
     const seed = value.registry.seed !== undefined ? loadConfigFile(RegistrySeed, value.registry.seed).value : undefined;

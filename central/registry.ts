@@ -36,9 +36,14 @@ export class Registry {
         opd TEXT NOT NULL REFERENCES opds(code), pin TEXT NOT NULL, nip TEXT, name TEXT NOT NULL,
         PRIMARY KEY (opd, pin)
       );
-      CREATE TABLE IF NOT EXISTS gateway_credentials (gateway TEXT PRIMARY KEY, password_hash TEXT NOT NULL, set_at TEXT NOT NULL);
+      CREATE TABLE IF NOT EXISTS gateway_credentials (
+        gateway TEXT PRIMARY KEY, password_hash TEXT NOT NULL, mosquitto_hash TEXT, set_at TEXT NOT NULL
+      );
       CREATE TABLE IF NOT EXISTS ingest_progress (gateway TEXT PRIMARY KEY, acked_seq INTEGER NOT NULL);
     `);
+    // Registries made before mosquitto hashes existed get the column (a one-way migration).
+    const columns = this.db.prepare<[], { name: string }>('PRAGMA table_info(gateway_credentials)').all();
+    if (!columns.some((c) => c.name === 'mosquitto_hash')) this.db.exec('ALTER TABLE gateway_credentials ADD COLUMN mosquitto_hash TEXT');
     this.stmts = {
       upsertOpd: this.db.prepare<[string, string, string]>(
         'INSERT INTO opds (code, name, zone) VALUES (?, ?, ?) ON CONFLICT(code) DO UPDATE SET name = excluded.name, zone = excluded.zone',
@@ -49,8 +54,12 @@ export class Registry {
       ),
       employee: this.db.prepare<[string, string], Employee>('SELECT pin, nip, name FROM employees WHERE opd = ? AND pin = ?'),
       passwordHash: this.db.prepare<[string], { password_hash: string }>('SELECT password_hash FROM gateway_credentials WHERE gateway = ?'),
-      setPasswordHash: this.db.prepare<[string, string, string]>(
-        'INSERT INTO gateway_credentials (gateway, password_hash, set_at) VALUES (?, ?, ?) ON CONFLICT(gateway) DO UPDATE SET password_hash = excluded.password_hash, set_at = excluded.set_at',
+      setPasswordHash: this.db.prepare<[string, string, string | null, string]>(
+        `INSERT INTO gateway_credentials (gateway, password_hash, mosquitto_hash, set_at) VALUES (?, ?, ?, ?)
+         ON CONFLICT(gateway) DO UPDATE SET password_hash = excluded.password_hash, mosquitto_hash = excluded.mosquitto_hash, set_at = excluded.set_at`,
+      ),
+      mosquittoHashes: this.db.prepare<[], { gateway: string; mosquitto_hash: string }>(
+        'SELECT gateway, mosquitto_hash FROM gateway_credentials WHERE mosquitto_hash IS NOT NULL ORDER BY gateway',
       ),
       opds: this.db.prepare<[], { code: string; name: string; zone: string; gateways: string | null; employees: number }>(
         `SELECT o.code, o.name, o.zone, (SELECT group_concat(id) FROM gateways g WHERE g.opd = o.code) AS gateways,
@@ -93,8 +102,13 @@ export class Registry {
     return this.stmts.passwordHash.get(gateway)?.password_hash;
   }
 
-  setPasswordHash(gateway: string, hash: string): void {
-    this.stmts.setPasswordHash.run(gateway, hash, new Date().toISOString());
+  setPasswordHash(gateway: string, hash: string, mosquittoHash: string | null = null): void {
+    this.stmts.setPasswordHash.run(gateway, hash, mosquittoHash, new Date().toISOString());
+  }
+
+  /** Gateway password hashes in Mosquitto's password-file form. */
+  mosquittoHashes(): { gateway: string; hash: string }[] {
+    return this.stmts.mosquittoHashes.all().map((r) => ({ gateway: r.gateway, hash: r.mosquitto_hash }));
   }
 
   ackedSeq(gateway: string): number {
