@@ -250,9 +250,10 @@ export class Ingest {
   }
 
   async stop(): Promise<void> {
+    // Let batches in progress finish (and ack) before the client goes.
+    await Promise.allSettled([...this.chains.values()]);
     const client = this.client;
     this.client = undefined;
-    await Promise.allSettled([...this.chains.values()]);
     if (!client) return;
     if (client.connected) {
       await Promise.race([sleep(2000), client.publishAsync(this.topics.centralState(this.options.instance), encodeJson(CentralState, { v: 1, state: 'offline', at: new Date().toISOString() }), { qos: 1, retain: true })]).catch(() => undefined);

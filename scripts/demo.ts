@@ -101,6 +101,7 @@ async function main(): Promise<void> {
 Demo running: 4 offices (WIB, WITA, WIT) with a line terminal, a ZK terminal, an ADMS push terminal and an R30x module punching into a central on mqtt://127.0.0.1:${brokerPort}
 InfluxDB: ${influx.url}, database "${DB}". Latest punches:
   curl -sG '${influx.url}/query' --data-urlencode 'db=${DB}' --data-urlencode "q=${q}"
+Command room (video wall, attendance, office health): http://127.0.0.1:${httpPort}/
 Camera frames: http://127.0.0.1:${httpPort}/api/cameras (latest per camera; open its "url" for the JPEG)
 Counts per office are printed every 15 s. Files and logs: ${RUN}. Ctrl-C stops everything.
 `);
