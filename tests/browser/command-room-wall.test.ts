@@ -70,6 +70,8 @@ describe.skipIf(!HAVE_CHROMIUM)(`command room with 50 offices${HAVE_CHROMIUM ? '
   let page: Page;
   let seq = 0;
   const now = Date.now();
+  /** The device dates of the punches fed per OPD, to know how many fall on "today" in its zone. */
+  const punchDates = new Map<string, { zone: string; dates: string[] }>();
   const iso = (agoS: number) => new Date(now - agoS * 1000).toISOString();
 
   beforeAll(async () => {
@@ -100,8 +102,10 @@ describe.skipIf(!HAVE_CHROMIUM)(`command room with 50 offices${HAVE_CHROMIUM ? '
       const punches = (i * 13) % 40;
       const zone = o.zone;
       const local = new Intl.DateTimeFormat('sv-SE', { timeZone: zone, dateStyle: 'short', timeStyle: 'medium' });
+      punchDates.set(o.code, { zone, dates: [] });
       for (let k = 0; k < punches; k++) {
         const t = now - (punches - k) * 20_000;
+        punchDates.get(o.code)!.dates.push(local.format(t).slice(0, 10));
         records.push({ seq: ++seq, kind: 'punch', terminal: 'x100c', employee: String(1000 + k), time: new Date(t).toISOString(), deviceTime: local.format(t).replace(' ', 'T'), zone, skewMs: null, receivedAt: new Date(t).toISOString(), ...(k === 0 && i === 48 && { historical: true }) });
       }
       const cams = i % 3 === 0 ? ['pintu-depan', 'lobi'] : ['pintu-depan'];
@@ -181,7 +185,11 @@ describe.skipIf(!HAVE_CHROMIUM)(`command room with 50 offices${HAVE_CHROMIUM ? '
     // What the page shows is what the API says (today is per OPD zone; near midnight some punches are yesterday's).
     const state = (await (await fetch(`http://127.0.0.1:${port}/api/state`)).json()) as { opds: { code: string; employees: number; punchesToday: number }[] };
     const opd04 = state.opds.find((o) => o.code === 'opd04')!;
-    expect(opd04.punchesToday).toBeGreaterThan(30);
+    // 39 punches over the last 13 minutes; those before midnight in its zone (WITA) are yesterday's.
+    const fed = punchDates.get('opd04')!;
+    const today = new Intl.DateTimeFormat('sv-SE', { timeZone: fed.zone, dateStyle: 'short' }).format(Date.now());
+    expect(fed.dates).toHaveLength(39);
+    expect(opd04.punchesToday).toBe(fed.dates.filter((d) => d === today).length);
     expect(await page.locator('tr.att-row[data-opd="opd04"] .punches-today').textContent()).toBe(String(opd04.punchesToday));
     expect(await page.locator('tr.att-row[data-opd="opd04"] .roster').textContent()).toBe(String(opd04.employees));
     await page.screenshot({ path: join(SHOTS, 'absensi-50.png') });
