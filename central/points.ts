@@ -44,58 +44,48 @@ function eventTimestamp(at: string, seq: number): string {
 }
 
 export function recordToPoint(record: EventRecord, ctx: PointContext): IPoint {
-  if (record.kind === 'camera_status') {
-    return {
-      measurement: 'camera_status',
-      tags: { opd: ctx.opd, gateway: ctx.gateway, camera: record.camera },
-      fields: { state: record.state, reason: record.reason ?? '', seq: record.seq },
-      timestamp: eventTimestamp(record.at, record.seq),
-    };
-  }
-  if (record.kind === 'camera_motion') {
-    return {
-      measurement: 'camera_motion',
-      tags: { opd: ctx.opd, gateway: ctx.gateway, camera: record.camera },
-      fields: { state: record.state, topic: record.topic ?? '', seq: record.seq },
-      timestamp: eventTimestamp(record.at, record.seq),
-    };
-  }
-  const tags = { opd: ctx.opd, gateway: ctx.gateway, terminal: record.terminal };
+  if (record.kind === 'punch') return punchToPoint(record, ctx);
+  // Status-like records: a measurement named after the kind, tagged by their device, at `at`.
+  const device: Record<string, string> = record.kind === 'camera_status' || record.kind === 'camera_motion' ? { camera: record.camera } : { terminal: record.terminal };
+  return {
+    measurement: record.kind,
+    tags: { opd: ctx.opd, gateway: ctx.gateway, ...device },
+    fields: { ...statusFields(record), seq: record.seq },
+    timestamp: eventTimestamp(record.at, record.seq),
+  };
+}
+
+function statusFields(record: Exclude<EventRecord, PunchRecord>): IPoint['fields'] {
   switch (record.kind) {
-    case 'punch':
-      return {
-        measurement: 'punch',
-        tags,
-        fields: {
-          employee: record.employee,
-          ...rosterFields(ctx, record.employee),
-          device_time: record.deviceTime,
-          zone: record.zone,
-          status: record.status ?? '',
-          verify: record.verify ?? '',
-          workcode: record.workcode ?? '',
-          ...(record.skewMs !== null && { skew_ms: record.skewMs }),
-          seq: record.seq,
-          received_at: record.receivedAt,
-          historical: record.historical ?? false,
-        },
-        timestamp: punchTimestamp(record),
-      };
     case 'terminal_status':
-      return {
-        measurement: 'terminal_status',
-        tags,
-        fields: { state: record.state, reason: record.reason ?? '', seq: record.seq },
-        timestamp: eventTimestamp(record.at, record.seq),
-      };
+    case 'camera_status':
+      return { state: record.state, reason: record.reason ?? '' };
     case 'terminal_clock':
-      return {
-        measurement: 'terminal_clock',
-        tags,
-        fields: { skew_ms: record.skewMs, alarm: record.alarm, synced: record.synced ?? false, seq: record.seq },
-        timestamp: eventTimestamp(record.at, record.seq),
-      };
+      return { skew_ms: record.skewMs, alarm: record.alarm, synced: record.synced ?? false };
+    case 'camera_motion':
+      return { state: record.state, topic: record.topic ?? '' };
   }
+}
+
+function punchToPoint(record: PunchRecord, ctx: PointContext): IPoint {
+  return {
+    measurement: 'punch',
+    tags: { opd: ctx.opd, gateway: ctx.gateway, terminal: record.terminal },
+    fields: {
+      employee: record.employee,
+      ...rosterFields(ctx, record.employee),
+      device_time: record.deviceTime,
+      zone: record.zone,
+      status: record.status ?? '',
+      verify: record.verify ?? '',
+      workcode: record.workcode ?? '',
+      ...(record.skewMs !== null && { skew_ms: record.skewMs }),
+      seq: record.seq,
+      received_at: record.receivedAt,
+      historical: record.historical ?? false,
+    },
+    timestamp: punchTimestamp(record),
+  };
 }
 
 export function healthToPoint(health: Health, ctx: PointContext): IPoint {
