@@ -9,6 +9,7 @@ export interface CommandTarget {
   username?: string;
   password?: string;
   topicRoot: string;
+  ca?: Buffer;
 }
 
 /**
@@ -30,6 +31,7 @@ export async function sendCommand(
     connectTimeout: 5000,
     ...(target.username !== undefined && { username: target.username }),
     ...(target.password !== undefined && { password: target.password }),
+    ...(target.ca !== undefined && { ca: target.ca, rejectUnauthorized: true }),
   });
   try {
     const id = randomUUID();

@@ -10,7 +10,11 @@ export const CentralConfig = z.strictObject({
     .strictObject({
       embedded: z.boolean().default(true).describe('run the aedes broker in this process'),
       host: z.string().default('0.0.0.0').describe('listen address of the embedded broker'),
-      port: z.number().int().min(0).max(65535).default(1883),
+      port: z.number().int().min(0).max(65535).default(1883).describe('plain MQTT port'),
+      plain: z.boolean().default(true).describe('listen for plain MQTT on port; false: TLS only (needs tls.dir)'),
+      tlsPort: z.number().int().min(0).max(65535).default(8883).describe('MQTT over TLS, when tls.dir is set'),
+      maxConnections: z.number().int().min(1).max(1_000_000).default(5000).describe('connections beyond this are closed before CONNACK and logged'),
+      keepaliveLimitS: z.number().int().min(10).max(65535).default(900).describe('longest MQTT keepalive a client may ask for; clients without keepalive are refused (dead links would hold sessions forever)'),
       auth: z
         .enum(['required', 'off'])
         .default('off')
@@ -49,6 +53,22 @@ export const CentralConfig = z.strictObject({
     db: z.string().min(1).default('central.sqlite').describe('SQLite file for the registry and ingest progress'),
     seed: z.string().min(1).optional().describe('YAML file of OPDs and their gateways, applied at every start'),
   }).prefault({}),
+  tls: z
+    .strictObject({
+      dir: z.string().min(1).optional().describe('folder with ca.crt, server.crt and server.key made by pemda-central pki; when set, MQTT also listens on broker.tlsPort and the command room is served over HTTPS'),
+    })
+    .prefault({}),
+  enroll: z
+    .strictObject({
+      mqttUrl: z
+        .string()
+        .regex(/^mqtts?:\/\/[^/\s]+$/)
+        .optional()
+        .describe('broker address given to enrolled gateways; default: this host (as the gateway reached it) on broker.tlsPort with TLS, else broker.port'),
+      centralUrl: z.string().regex(/^https?:\/\/[^/\s]+\/?$/).optional().describe('address of this central printed in the technician\'s enroll command; default: https or http on this host name and http.port'),
+      tokenTtlH: z.number().min(0.1).max(24 * 30).default(72).describe('how long an enrollment token is valid'),
+    })
+    .prefault({}),
   http: z
     .strictObject({
       host: z.string().default('0.0.0.0'),
@@ -64,6 +84,10 @@ export const CentralConfig = z.strictObject({
     })
     .prefault({}),
   log: z.strictObject({ level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace']).default('info') }).prefault({}),
+}).superRefine((cfg, ctx) => {
+  if (!cfg.broker.plain && cfg.tls.dir === undefined) {
+    ctx.addIssue({ code: 'custom', path: ['broker', 'plain'], message: 'false needs tls.dir (otherwise the broker would listen nowhere)' });
+  }
 });
 export type CentralConfig = z.infer<typeof CentralConfig>;
 
@@ -73,6 +97,7 @@ export function loadCentralConfig(file: string): LoadedConfig<CentralConfig> {
   const reg = loaded.value.registry;
   reg.db = resolve(base, reg.db);
   loaded.value.snapshots.dir = resolve(base, loaded.value.snapshots.dir);
+  if (loaded.value.tls.dir !== undefined) loaded.value.tls.dir = resolve(base, loaded.value.tls.dir);
   if (reg.seed !== undefined) reg.seed = resolve(base, reg.seed);
   return loaded;
 }

@@ -1,4 +1,5 @@
-import { createServer, type Server, type ServerResponse } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
 import { readFile, stat } from 'node:fs/promises';
 import { extname, join, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -6,6 +7,7 @@ import type { Logger } from 'pino';
 import type { SnapshotStore } from './snapshot-store.js';
 import type { LiveState } from './live-state.js';
 import type { Registry } from './registry.js';
+import type { Enrollment } from './enroll.js';
 
 /**
  * The compiled web app (tsconfig.web.json output plus central/web/static): dist/web,
@@ -35,6 +37,47 @@ export interface HttpSources {
   snapshots: SnapshotStore;
   live: LiveState;
   registry: Registry;
+  enrollment?: Enrollment;
+}
+
+interface Reply {
+  status: number;
+  type: string;
+  body: string | Buffer;
+  headers?: Record<string, string>;
+}
+
+/** Request bodies are small JSON documents (enrollment, login). */
+const MAX_BODY_BYTES = 64 * 1024;
+
+class BodyError extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** The request body as JSON, refusing what is too large or not JSON. */
+async function readJson(req: IncomingMessage): Promise<unknown> {
+  if (!/^application\/json\b/i.test(req.headers['content-type'] ?? '')) throw new BodyError(415, 'send Content-Type: application/json');
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req as AsyncIterable<Buffer>) {
+    size += chunk.length;
+    if (size > MAX_BODY_BYTES) throw new BodyError(413, `body over ${MAX_BODY_BYTES} bytes`);
+    chunks.push(chunk);
+  }
+  try {
+    return JSON.parse(Buffer.concat(chunks).toString('utf8')) as unknown;
+  } catch {
+    throw new BodyError(400, 'body is not valid JSON');
+  }
+}
+
+function json(status: number, value: unknown): Reply {
+  return { status, type: 'application/json', body: JSON.stringify(value) };
 }
 
 /**
@@ -46,6 +89,8 @@ export interface HttpSources {
  *   GET /api/state                            gateways, terminals, cameras, health, today's punches per OPD, latest punches
  *   GET /api/events                           server-sent events: "change" whenever the state changes (at most 2 a second),
  *                                             "ping" every 15 s
+ *   GET /api/enroll/ca, POST /api/enroll      gateway enrollment (protocols/enroll.ts)
+ * Served over HTTPS when `tls` is given (pemda-central pki).
  */
 export class HttpApi {
   private server: Server | undefined;
@@ -54,7 +99,7 @@ export class HttpApi {
   private pinger: NodeJS.Timeout | undefined;
 
   constructor(
-    private readonly options: { host: string; port: number; webRoot?: string },
+    private readonly options: { host: string; port: number; webRoot?: string; tls?: { cert: Buffer; key: Buffer } | undefined },
     private readonly sources: HttpSources,
     private readonly log: Logger,
   ) {
@@ -72,15 +117,18 @@ export class HttpApi {
   }
 
   async start(): Promise<number> {
-    const server = createServer((req, res) => {
+    const handler = (req: IncomingMessage, res: ServerResponse) => {
       if (req.url === '/api/events') return this.openStream(res);
-      this.route(req.method ?? 'GET', new URL(req.url ?? '/', 'http://central'))
+      this.route(req, new URL(req.url ?? '/', 'http://central'))
         .then(({ status, type, body, headers }) => res.writeHead(status, { 'Content-Type': type, 'Cache-Control': 'no-store', ...headers }).end(body))
         .catch((err: unknown) => {
+          if (err instanceof BodyError) return res.writeHead(err.status, { 'Content-Type': 'application/json' }).end(JSON.stringify({ error: err.message }));
           this.log.error({ url: req.url, err: (err as Error).message }, 'HTTP request failed');
           res.writeHead(500, { 'Content-Type': 'application/json' }).end(JSON.stringify({ error: 'internal error' }));
         });
-    });
+    };
+    const tls = this.options.tls;
+    const server = tls ? createHttpsServer({ cert: tls.cert, key: tls.key, minVersion: 'TLSv1.2' }, handler) : createServer(handler);
     this.server = server;
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
@@ -91,7 +139,7 @@ export class HttpApi {
     }, PING_MS);
     this.pinger.unref();
     const port = (server.address() as { port: number }).port;
-    this.log.info({ host: this.options.host, port }, 'HTTP API listening');
+    this.log.info({ host: this.options.host, port, https: tls !== undefined }, 'HTTP API listening');
     return port;
   }
 
@@ -102,9 +150,18 @@ export class HttpApi {
     res.on('close', () => this.streams.delete(res));
   }
 
-  private async route(method: string, url: URL): Promise<{ status: number; type: string; body: string | Buffer; headers?: Record<string, string> }> {
-    const json = (status: number, value: unknown) => ({ status, type: 'application/json', body: JSON.stringify(value) });
+  private async route(req: IncomingMessage, url: URL): Promise<Reply> {
+    const method = req.method ?? 'GET';
+    const enrollment = this.sources.enrollment;
+    if (url.pathname === '/api/enroll' && method === 'POST' && enrollment) {
+      const reply = await enrollment.enroll(await readJson(req), req.headers.host, req.socket.remoteAddress ?? '?');
+      return json(reply.status, reply.body);
+    }
     if (method !== 'GET') return json(405, { error: `${method} not allowed` });
+    if (url.pathname === '/api/enroll/ca') {
+      const pem = enrollment?.caPem();
+      return pem ? { status: 200, type: 'application/x-pem-file', body: pem } : json(404, { error: 'this central runs without TLS: there is no CA to pin' });
+    }
     if (url.pathname === '/api/state') {
       const { gateways, recentPunches } = this.sources.live.snapshot();
       const opds = this.sources.registry.opds().map((o) => ({ ...o, punchesToday: this.sources.live.punchesToday(o.code, o.zone) }));
@@ -144,7 +201,7 @@ export class HttpApi {
    * only plain names are served (letters, digits, "_", "-", "." inside segments, no
    * segment starting with "."), and the resolved path must stay inside the web root.
    */
-  private async staticFile(name: string): Promise<{ status: number; type: string; body: string | Buffer; headers?: Record<string, string> }> {
+  private async staticFile(name: string): Promise<Reply> {
     const notFound = { status: 404, type: 'application/json', body: JSON.stringify({ error: `no file /web/${name}` }) };
     const type = STATIC_TYPES[extname(name)];
     if (!type || !/^[A-Za-z0-9_-][A-Za-z0-9_.-]{0,99}(\/[A-Za-z0-9_-][A-Za-z0-9_.-]{0,99}){0,4}$/.test(name)) return notFound;

@@ -16,6 +16,8 @@ export interface IngestOptions {
   username?: string;
   password?: string;
   topicRoot: string;
+  /** CA to trust for mqtts:// (the installation's own, from pemda-central pki). */
+  ca?: Buffer;
   /** This aggregator's name when several share the broker. */
   instance?: string;
   /** Shared-subscription group: each message of events/health/snapshots goes to one aggregator of the group. */
@@ -93,6 +95,7 @@ export class Ingest {
       reconnectPeriod: 1000,
       ...(this.options.username !== undefined && { username: this.options.username }),
       ...(this.options.password !== undefined && { password: this.options.password }),
+      ...(this.options.ca !== undefined && { ca: this.options.ca, rejectUnauthorized: true }),
       will: { topic: stateTopic, payload: encodeJson(CentralState, { v: 1, state: 'offline' }), qos: 1, retain: true },
     });
     this.client = client;

@@ -20,6 +20,9 @@ import { grafanaMain } from './grafana/cli.js';
 import { reportMain } from './reports/cli.js';
 import { ensureInfluxSchema } from './influx-schema.js';
 import { Command, COMMAND_NAMES } from '../protocols/mqtt/payloads.js';
+import { loadTlsFiles } from './pki.js';
+import { Enrollment } from './enroll.js';
+import { enrollTokenMain, pkiMain } from './cli/security.js';
 
 const USAGE = `pemda-central: the command-center aggregator
 
@@ -29,6 +32,10 @@ Usage:
   pemda-central report --config FILE --opd CODE --month 2026-11|--week 2026-11-23|--day 2026-11-26 [--format csv|xlsx] [--out FILE]
                                       presence report per OPD (docs/reports.md)
   pemda-central grafana write|push ...  dashboards and data source as code (pemda-central grafana --help)
+  pemda-central pki --config FILE [--host NAME ...] [--days 825]
+                                      make the installation's CA (once) and a server certificate in tls.dir
+  pemda-central enroll-token --config FILE --opd CODE [--gateway GW] [--ttl-h 72]
+                                      a single-use token for pemda-edge enroll on a new gateway box
   pemda-central gateway-password --config FILE --gateway GW
                                       set a new MQTT password for a gateway and print it once
   pemda-central mosquitto-files --config FILE --out DIR
@@ -77,28 +84,51 @@ async function run(configFile: string): Promise<void> {
 
   let broker: EmbeddedBroker | undefined;
   let url = config.mqtt.url;
+  const tls = config.tls.dir !== undefined ? loadTlsFiles(config.tls.dir) : undefined;
   // The central's own identity, on the embedded broker and on an external one set up
   // with mosquitto-files; mqtt.username/password in the config take precedence.
   const secret = centralSecret(secretFile(config));
   const identity: { username?: string; password?: string } = secret;
+  let brokerPorts: { port?: number; tlsPort?: number } = {};
   if (config.broker.embedded) {
     const acl = new BrokerAcl(
       { auth: config.broker.auth, topicRoot: config.mqtt.topicRoot, centralPassword: secret.password, gatewayHash: (gw) => registry.passwordHash(gw) },
       log.child({ part: 'acl' }),
     );
     if (config.broker.auth === 'off') log.warn('broker.auth is off: any client may connect and publish; set broker.auth: required once gateways have passwords');
-    broker = new EmbeddedBroker(config.broker, acl, log.child({ part: 'broker' }));
-    const port = await broker.start();
-    url ??= `mqtt://127.0.0.1:${port}`;
+    broker = new EmbeddedBroker(
+      {
+        host: config.broker.host,
+        port: config.broker.plain ? config.broker.port : undefined,
+        tls: tls && { port: config.broker.tlsPort, cert: tls.cert, key: tls.key },
+        maxConnections: config.broker.maxConnections,
+        keepaliveLimitS: config.broker.keepaliveLimitS,
+      },
+      acl,
+      log.child({ part: 'broker' }),
+    );
+    brokerPorts = await broker.start();
+    url ??= brokerPorts.port !== undefined ? `mqtt://127.0.0.1:${brokerPorts.port}` : `mqtts://127.0.0.1:${brokerPorts.tlsPort}`;
   }
   if (url === undefined) throw new ConfigError(configFile, [{ key: 'mqtt.url', line: 0, column: 0, message: 'required when broker.embedded is false' }]);
+  const enrollment = new Enrollment(
+    registry,
+    {
+      topicRoot: config.mqtt.topicRoot,
+      mqttUrl: config.enroll.mqttUrl,
+      brokerPort: brokerPorts.port ?? config.broker.port,
+      tls: tls && { port: brokerPorts.tlsPort ?? config.broker.tlsPort, caPem: tls.ca.toString('utf8') },
+      tokenTtlH: config.enroll.tokenTtlH,
+    },
+    log.child({ part: 'enroll' }),
+  );
   const snapshots = new SnapshotStore(config.snapshots.dir, config.snapshots, log.child({ part: 'snapshots' }));
   snapshots.sweep();
   const sweeper = setInterval(() => snapshots.sweep(), 3600_000);
   const live = new LiveState();
-  const http = new HttpApi(config.http, { snapshots, live, registry }, log.child({ part: 'http' }));
+  const http = new HttpApi({ ...config.http, tls }, { snapshots, live, registry, enrollment }, log.child({ part: 'http' }));
   await http.start();
-  const ingest = new Ingest({ ...identity, ...config.mqtt, url }, registry, writer, snapshots, live, log.child({ part: 'ingest' }));
+  const ingest = new Ingest({ ...identity, ...config.mqtt, url, ...(tls && { ca: tls.ca }) }, registry, writer, snapshots, live, log.child({ part: 'ingest' }));
   await ingest.start();
   log.info('central ready');
 
@@ -126,9 +156,10 @@ async function runCommand(configFile: string, gateway: string, args: { name: str
     console.error(`pemda-central command: --name must be one of ${COMMAND_NAMES.join(', ')}, --terminal/--camera a device id, --timeout-s a positive number`);
     return 2;
   }
-  const url = config.mqtt.url ?? `mqtt://127.0.0.1:${config.broker.port}`;
+  const tls = config.tls.dir !== undefined ? loadTlsFiles(config.tls.dir) : undefined;
+  const url = config.mqtt.url ?? (config.broker.plain ? `mqtt://127.0.0.1:${config.broker.port}` : `mqtts://127.0.0.1:${config.broker.tlsPort}`);
   const identity = centralSecret(secretFile(config));
-  const result = await sendCommand({ ...identity, ...config.mqtt, url }, gateway, parsed.data, timeoutS * 1000);
+  const result = await sendCommand({ ...identity, ...config.mqtt, url, ...(tls && { ca: tls.ca }) }, gateway, parsed.data, timeoutS * 1000);
   console.log(`${result.ok ? 'OK' : 'FAILED'}: ${result.message}`);
   return result.ok ? 0 : 1;
 }
@@ -199,6 +230,8 @@ async function main(argv: string[]): Promise<number> {
   // Subcommands with options of their own parse their own arguments.
   if (argv[0] === 'grafana') return grafanaMain(argv.slice(1));
   if (argv[0] === 'report') return runReport(argv.slice(1));
+  if (argv[0] === 'pki') return pkiMain(argv.slice(1));
+  if (argv[0] === 'enroll-token') return enrollTokenMain(argv.slice(1));
   const { values, positionals } = parseArgs({
     args: argv,
     allowPositionals: true,

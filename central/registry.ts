@@ -20,6 +20,15 @@ export interface GatewayEntry {
  * every record is durably in InfluxDB. Progress survives restarts, so an ack never
  * goes backwards after the central was down.
  */
+export interface EnrollToken {
+  opd: string;
+  /** The id the box will get; null: the box proposes one. */
+  gateway: string | null;
+  expiresAt: string;
+  usedAt: string | null;
+  usedBy: string | null;
+}
+
 export class Registry {
   private readonly db: Database.Database;
   private readonly stmts;
@@ -40,6 +49,10 @@ export class Registry {
         gateway TEXT PRIMARY KEY, password_hash TEXT NOT NULL, mosquitto_hash TEXT, set_at TEXT NOT NULL
       );
       CREATE TABLE IF NOT EXISTS ingest_progress (gateway TEXT PRIMARY KEY, acked_seq INTEGER NOT NULL);
+      CREATE TABLE IF NOT EXISTS enroll_tokens (
+        token_hash TEXT PRIMARY KEY, opd TEXT NOT NULL REFERENCES opds(code), gateway TEXT,
+        created_at TEXT NOT NULL, expires_at TEXT NOT NULL, used_at TEXT, used_by TEXT
+      );
     `);
     // Registries made before mosquitto hashes existed get the column (a one-way migration).
     const columns = this.db.prepare<[], { name: string }>('PRAGMA table_info(gateway_credentials)').all();
@@ -117,6 +130,35 @@ export class Registry {
 
   setAckedSeq(gateway: string, seq: number): void {
     this.stmts.setProgress.run(gateway, seq);
+  }
+
+  addEnrollToken(tokenHash: string, opd: string, gateway: string | null, expiresAt: Date): void {
+    this.db
+      .prepare('INSERT INTO enroll_tokens (token_hash, opd, gateway, created_at, expires_at) VALUES (?, ?, ?, ?, ?)')
+      .run(tokenHash, opd, gateway, new Date().toISOString(), expiresAt.toISOString());
+  }
+
+  enrollToken(tokenHash: string): EnrollToken | undefined {
+    return this.db
+      .prepare<[string], EnrollToken>('SELECT opd, gateway, expires_at AS expiresAt, used_at AS usedAt, used_by AS usedBy FROM enroll_tokens WHERE token_hash = ?')
+      .get(tokenHash);
+  }
+
+  /**
+   * Spends a token and registers the gateway with its password, all or nothing:
+   * two boxes racing with one token get one success and one "already used".
+   */
+  enrollGateway(tokenHash: string, gateway: string, hashes: { scrypt: string; mosquitto: string }, now: Date): 'ok' | 'used' | 'expired' | 'unknown' {
+    return this.db.transaction(() => {
+      const token = this.enrollToken(tokenHash);
+      if (!token) return 'unknown';
+      if (token.usedAt !== null) return 'used';
+      if (Date.parse(token.expiresAt) <= now.getTime()) return 'expired';
+      this.db.prepare('UPDATE enroll_tokens SET used_at = ?, used_by = ? WHERE token_hash = ?').run(now.toISOString(), gateway, tokenHash);
+      this.stmts.upsertGateway.run(gateway, token.opd);
+      this.stmts.setPasswordHash.run(gateway, hashes.scrypt, hashes.mosquitto, now.toISOString());
+      return 'ok';
+    })();
   }
 
   close(): void {

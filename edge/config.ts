@@ -37,6 +37,11 @@ export const GatewayConfig = z
         url: z.string().regex(/^mqtts?:\/\/[^/\s]+$/, 'mqtt://host:port or mqtts://host:port').default('mqtt://127.0.0.1:1883'),
         username: z.string().optional(),
         password: z.string().optional(),
+        ca: z
+          .string()
+          .min(1)
+          .optional()
+          .describe('PEM file of the installation CA to trust for mqtts:// (written by pemda-edge enroll); relative to this file. Default: the system CAs'),
         topicRoot: z.string().min(1).default(DEFAULT_TOPIC_ROOT),
         keepaliveS: z.number().int().min(5).max(600).default(30),
         reconnectMs: z.number().int().min(100).max(300_000).default(2000),
@@ -87,6 +92,8 @@ export type GatewayConfig = z.infer<typeof GatewayConfig>;
 /** Loads and validates the file; a relative dataDir is relative to the file. */
 export function loadGatewayConfig(file: string): LoadedConfig<GatewayConfig> {
   const loaded = loadConfigFile(GatewayConfig, file);
-  loaded.value.gateway.dataDir = resolve(dirname(resolve(file)), loaded.value.gateway.dataDir);
+  const base = dirname(resolve(file));
+  loaded.value.gateway.dataDir = resolve(base, loaded.value.gateway.dataDir);
+  if (loaded.value.mqtt.ca !== undefined) loaded.value.mqtt.ca = resolve(base, loaded.value.mqtt.ca);
   return loaded;
 }

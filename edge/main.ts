@@ -7,12 +7,15 @@ import { Gateway } from './gateway.js';
 import { formatStatus, readStatus } from './cli/status.js';
 import { runDoctor } from './cli/doctor.js';
 import { defaultLang } from './cli/doctor-text.js';
+import { enrollMain } from './cli/enroll.js';
 import { configSnippet, describeFound, expandHosts, listSerialPorts, probeOnvif, probeZk } from './cli/discover.js';
 
 const USAGE = `pemda-edge: the OPD office gateway
 
 Usage:
   pemda-edge run --config FILE        run the gateway
+  pemda-edge enroll --central URL --token T [--ca-sha256 HEX] [--id GW] [--config /etc/pemda/gateway.yaml] [--force]
+                                      join the installation: get this box's id, password and CA, write a starter config
   pemda-edge config check FILE        validate a config file and exit
   pemda-edge status --config FILE     outbox depth, last ack, last punch per terminal
   pemda-edge doctor --config FILE [--lang id|en]
@@ -46,6 +49,7 @@ async function run(configFile: string): Promise<void> {
 }
 
 async function main(argv: string[]): Promise<number> {
+  if (argv[0] === 'enroll') return enrollMain(argv.slice(1));
   const { values, positionals } = parseArgs({
     args: argv,
     allowPositionals: true,

@@ -1,4 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
+import { readFileSync } from 'node:fs';
 import mqtt, { type MqttClient } from 'mqtt';
 import type { Logger } from 'pino';
 import { Ack, Birth, CentralState, Command, CommandResult, Death, EventsBatch, Health } from '../protocols/mqtt/payloads.js';
@@ -16,6 +17,11 @@ export type BirthInfo = Omit<Birth, 'v' | 'state' | 'bdSeq' | 'ackedSeq'>;
  * not acked in time, or a reconnect, rewinds to the first unacked record; the central
  * dedupes, so a resend is harmless while a lost record is not.
  */
+/** The pinned installation CA for mqtts:// (mqtt.ca), read at connect time so a renewed file is used. */
+export function brokerTls(m: { ca?: string | undefined }): { ca?: Buffer; rejectUnauthorized?: boolean } {
+  return m.ca === undefined ? {} : { ca: readFileSync(m.ca), rejectUnauthorized: true };
+}
+
 export class Publisher {
   private client: MqttClient | undefined;
   private readonly topics: Topics;
@@ -59,6 +65,7 @@ export class Publisher {
       connectTimeout: 10_000,
       ...(m.username !== undefined && { username: m.username }),
       ...(m.password !== undefined && { password: m.password }),
+      ...brokerTls(m),
       will: this.will(),
     });
     this.client = client;

@@ -8,6 +8,7 @@ import { decodeConfirmation, decodeTemplateNumReply, readSysPara, templateNum, v
 import { Topics } from '../../protocols/mqtt/topics.js';
 import sharp from 'sharp';
 import type { GatewayConfig, TerminalConfig } from '../config.js';
+import { brokerTls } from '../publisher.js';
 import type { CameraConfig } from '../cameras/config.js';
 import { CameraAuthError, grabFrame, resolveOnvif } from '../cameras/grab.js';
 import { ZkAuthError, ZkSession } from '../terminals/zk/session.js';
@@ -61,11 +62,14 @@ export function brokerCheck(config: GatewayConfig): Check {
         connectTimeout: 5000,
         ...(username !== undefined && { username }),
         ...(password !== undefined && { password }),
+        ...brokerTls(config.mqtt),
       });
     } catch (err) {
       const message = (err as Error).message;
       const refusedAuth = /not authori[sz]ed|bad user ?name or password/i.test(message);
-      return { verdict: 'fail', what, detail: message, advice: say(refusedAuth ? 'broker.auth' : 'broker.unreachable', { url }) };
+      // Node's TLS errors: an unknown CA, a certificate for another name, an expired one.
+      const badTls = /certificate|self[- ]signed|altnames|ERR_TLS|ENOENT.*\.(crt|pem)/i.test(message);
+      return { verdict: 'fail', what, detail: message, advice: say(refusedAuth ? 'broker.auth' : badTls ? 'broker.tls' : 'broker.unreachable', { url }) };
     }
     try {
       const topics = new Topics(topicRoot);

@@ -14,6 +14,7 @@ const TEXT = {
   'broker.what': { en: 'central broker {url}', id: 'broker pusat {url}' },
   'broker.unreachable': { en: 'Cannot reach {url}. Check mqtt.url, the office network and that the central is running (ask the command center).', id: 'Tidak bisa menghubungi {url}. Periksa mqtt.url, jaringan kantor, dan apakah pusat menyala (tanyakan ke command center).' },
   'broker.auth': { en: 'The broker refused the gateway credentials: check mqtt.username and mqtt.password.', id: 'Broker menolak kredensial gateway: periksa mqtt.username dan mqtt.password.' },
+  'broker.tls': { en: 'The broker\'s TLS certificate is not trusted: mqtt.ca must be the installation CA (enroll again with pemda-edge enroll, or ask the command center for the CA file and its SHA-256).', id: 'Sertifikat TLS broker tidak dipercaya: mqtt.ca harus berisi CA instalasi (ulangi pemda-edge enroll, atau minta file CA dan SHA-256-nya ke command center).' },
   'broker.centralOnline': { en: 'connected; the central says it is online', id: 'terhubung; pusat menyatakan online' },
   'broker.centralOffline': { en: 'connected, but the central is not online (state: {state})', id: 'terhubung, tetapi pusat tidak online (status: {state})' },
   'broker.centralAdvice': { en: 'Punches wait safely in the outbox until the central is back. Tell the command center.', id: 'Absensi tersimpan aman di outbox sampai pusat kembali. Beri tahu command center.' },

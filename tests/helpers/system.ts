@@ -39,6 +39,8 @@ export class TestSystem {
   readonly terminals = new Map<string, LineTerminalSim>();
   /** Extra central broker settings (e.g. auth). */
   readonly centralBroker: Record<string, unknown> = {};
+  /** Extra top-level central settings (e.g. tls). */
+  readonly centralExtra: Record<string, unknown> = {};
   /** Extra top-level gateway settings per gateway id (e.g. adms). */
   readonly gatewayExtra = new Map<string, Record<string, unknown>>();
   private readonly ptys: PtyPair[] = [];
@@ -65,6 +67,7 @@ export class TestSystem {
         influx: { url: this.influx.url, database: DATABASE, flushIntervalMs: 50 },
         registry: { db: 'central.sqlite', seed: 'registry.yaml' },
         log: { level: 'debug' },
+        ...this.centralExtra,
       }),
     );
     await this.startCentral();
