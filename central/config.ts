@@ -3,6 +3,8 @@ import { z } from 'zod';
 import { IanaZone, loadConfigFile, type LoadedConfig } from '../protocols/config-file.js';
 import { DEFAULT_TOPIC_ROOT, GATEWAY_ID_PATTERN } from '../protocols/mqtt/topics.js';
 import { WorkSchedule } from './reports/schedule.js';
+import { AuthConfig } from './auth/config.js';
+import { AlertsConfig } from './alerts/config.js';
 
 /** The aggregator's settings file (YAML); relative paths are relative to the file. */
 export const CentralConfig = z.strictObject({
@@ -69,6 +71,8 @@ export const CentralConfig = z.strictObject({
       tokenTtlH: z.number().min(0.1).max(24 * 30).default(72).describe('how long an enrollment token is valid'),
     })
     .prefault({}),
+  auth: AuthConfig.prefault({}),
+  alerts: AlertsConfig.prefault({}),
   http: z
     .strictObject({
       host: z.string().default('0.0.0.0'),
@@ -102,6 +106,9 @@ export function loadCentralConfig(file: string): LoadedConfig<CentralConfig> {
   return loaded;
 }
 
+/** WGS84 coordinates; Indonesia spans about 6N-11S, 95E-141E, but the map takes any point. */
+export const GeoPoint = z.strictObject({ lat: z.number().min(-90).max(90), lon: z.number().min(-180).max(180) });
+
 /** The registry seed file: which OPD each gateway belongs to. */
 export const RegistrySeed = z.strictObject({
   opds: z
@@ -110,6 +117,7 @@ export const RegistrySeed = z.strictObject({
         code: z.string().regex(/^[a-z0-9][a-z0-9_-]{0,31}$/, 'lower-case letters, digits, "_" or "-" (max 32)').describe('short OPD code; a tag in InfluxDB'),
         name: z.string().min(1).max(200),
         zone: IanaZone.default('Asia/Jakarta'),
+        location: GeoPoint.optional().describe('office coordinates (WGS84) for the command room map'),
         gateways: z.array(z.string().regex(GATEWAY_ID_PATTERN, 'a gateway id')).default([]),
         employees: z
           .array(

@@ -8,6 +8,9 @@ import type { SnapshotStore } from './snapshot-store.js';
 import type { LiveState } from './live-state.js';
 import type { Registry } from './registry.js';
 import type { Enrollment } from './enroll.js';
+import type { Auth, AuthResponse, Permission, Principal } from './auth/index.js';
+import { adminPermission, adminRoute, type AdminSources } from './admin/routes.js';
+import { alertsPermission, alertsRoute, forwardAlertEvents, type AlertEngine } from './alerts/index.js';
 
 /**
  * The compiled web app (tsconfig.web.json output plus central/web/static): dist/web,
@@ -38,6 +41,10 @@ export interface HttpSources {
   live: LiveState;
   registry: Registry;
   enrollment?: Enrollment;
+  auth: Auth;
+  /** Registry pages and device management; absent in tests that need only the wall. */
+  admin?: Omit<AdminSources, 'registry' | 'live'> & { caFingerprint: string | undefined };
+  alerts?: AlertEngine;
 }
 
 interface Reply {
@@ -47,8 +54,9 @@ interface Reply {
   headers?: Record<string, string>;
 }
 
-/** Request bodies are small JSON documents (enrollment, login). */
+/** JSON bodies are small documents (enrollment, login, an OPD); a roster CSV may be larger. */
 const MAX_BODY_BYTES = 64 * 1024;
+const MAX_CSV_BYTES = 5 * 1024 * 1024;
 
 class BodyError extends Error {
   constructor(
@@ -59,18 +67,23 @@ class BodyError extends Error {
   }
 }
 
-/** The request body as JSON, refusing what is too large or not JSON. */
-async function readJson(req: IncomingMessage): Promise<unknown> {
-  if (!/^application\/json\b/i.test(req.headers['content-type'] ?? '')) throw new BodyError(415, 'send Content-Type: application/json');
+async function readBody(req: IncomingMessage, type: RegExp, typeName: string, limit: number): Promise<string> {
+  if (!type.test(req.headers['content-type'] ?? '')) throw new BodyError(415, `send Content-Type: ${typeName}`);
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of req as AsyncIterable<Buffer>) {
     size += chunk.length;
-    if (size > MAX_BODY_BYTES) throw new BodyError(413, `body over ${MAX_BODY_BYTES} bytes`);
+    if (size > limit) throw new BodyError(413, `body over ${limit} bytes`);
     chunks.push(chunk);
   }
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+/** The request body as JSON, refusing what is too large or not JSON. */
+async function readJson(req: IncomingMessage): Promise<unknown> {
+  const text = await readBody(req, /^application\/json\b/i, 'application/json', MAX_BODY_BYTES);
   try {
-    return JSON.parse(Buffer.concat(chunks).toString('utf8')) as unknown;
+    return JSON.parse(text) as unknown;
   } catch {
     throw new BodyError(400, 'body is not valid JSON');
   }
@@ -79,6 +92,13 @@ async function readJson(req: IncomingMessage): Promise<unknown> {
 function json(status: number, value: unknown): Reply {
   return { status, type: 'application/json', body: JSON.stringify(value) };
 }
+
+function authReply(r: AuthResponse): Reply {
+  return { status: r.status, type: 'application/json', body: JSON.stringify(r.body), headers: r.headers };
+}
+
+/** Who may read the wall when auth.anonymousView is on and nobody logged in. */
+const ANONYMOUS_VIEWER: Principal = { username: '(anonymous)', role: 'operator', via: 'session' };
 
 /**
  * The central's HTTP API and the web command room (docs/command-room.md):
@@ -97,9 +117,10 @@ export class HttpApi {
   private readonly streams = new Set<ServerResponse>();
   private pending: NodeJS.Timeout | undefined;
   private pinger: NodeJS.Timeout | undefined;
+  private unforward: (() => void) | undefined;
 
   constructor(
-    private readonly options: { host: string; port: number; webRoot?: string; tls?: { cert: Buffer; key: Buffer } | undefined },
+    private readonly options: { host: string; port: number; webRoot?: string; tls?: { cert: Buffer; key: Buffer } | undefined; anonymousView?: boolean },
     private readonly sources: HttpSources,
     private readonly log: Logger,
   ) {
@@ -118,7 +139,11 @@ export class HttpApi {
 
   async start(): Promise<number> {
     const handler = (req: IncomingMessage, res: ServerResponse) => {
-      if (req.url === '/api/events') return this.openStream(res);
+      if (req.url === '/api/events') {
+        const allowed = this.guard(req, 'view');
+        if (!('principal' in allowed)) return res.writeHead(allowed.status, { 'Content-Type': 'application/json', ...allowed.headers }).end(allowed.body);
+        return this.openStream(res);
+      }
       this.route(req, new URL(req.url ?? '/', 'http://central'))
         .then(({ status, type, body, headers }) => res.writeHead(status, { 'Content-Type': type, 'Cache-Control': 'no-store', ...headers }).end(body))
         .catch((err: unknown) => {
@@ -127,6 +152,12 @@ export class HttpApi {
           res.writeHead(500, { 'Content-Type': 'application/json' }).end(JSON.stringify({ error: 'internal error' }));
         });
     };
+    // Alerts go to the wall at once, not coalesced like state changes: an operator must hear them.
+    if (this.sources.alerts) {
+      this.unforward = forwardAlertEvents(this.sources.alerts, (event, alert) => {
+        for (const res of this.streams) res.write(`event: ${event}\ndata: ${JSON.stringify(alert)}\n\n`);
+      });
+    }
     const tls = this.options.tls;
     const server = tls ? createHttpsServer({ cert: tls.cert, key: tls.key, minVersion: 'TLSv1.2' }, handler) : createServer(handler);
     this.server = server;
@@ -157,11 +188,49 @@ export class HttpApi {
       const reply = await enrollment.enroll(await readJson(req), req.headers.host, req.socket.remoteAddress ?? '?');
       return json(reply.status, reply.body);
     }
-    if (method !== 'GET') return json(405, { error: `${method} not allowed` });
+    const auth = this.sources.auth;
+    if (url.pathname === '/api/auth/login' && method === 'POST') return authReply(await auth.login(await readJson(req), req.socket.remoteAddress ?? '?'));
+    // POST only, so a link on another page cannot log an operator out.
+    if (url.pathname === '/api/auth/logout' && method === 'POST') return authReply(auth.logout(req));
+    if (url.pathname === '/api/auth/me' && method === 'GET') return authReply(auth.me(req));
     if (url.pathname === '/api/enroll/ca') {
       const pem = enrollment?.caPem();
       return pem ? { status: 200, type: 'application/x-pem-file', body: pem } : json(404, { error: 'this central runs without TLS: there is no CA to pin' });
     }
+    const admin = this.sources.admin;
+    const needs = adminPermission(method, url.pathname);
+    if (needs && admin) {
+      const allowed = this.guard(req, needs);
+      if (!('principal' in allowed)) return allowed;
+      const scheme = this.options.tls ? 'https' : 'http';
+      const reply = await adminRoute(
+        { ...admin, registry: this.sources.registry, live: this.sources.live },
+        {
+          method,
+          url,
+          json: () => readJson(req),
+          text: () => readBody(req, /^text\/(csv|plain)\b/i, 'text/csv', MAX_CSV_BYTES),
+          origin: `${scheme}://${req.headers.host ?? `127.0.0.1:${this.options.port}`}`,
+          caFingerprint: admin.caFingerprint,
+        },
+      );
+      if (reply) return json(reply.status, reply.body);
+    }
+    const alerts = this.sources.alerts;
+    const alertNeeds = alertsPermission(method, url.pathname);
+    if (alertNeeds && alerts) {
+      const allowed = this.guard(req, alertNeeds);
+      if (!('principal' in allowed)) return allowed;
+      const acting = allowed.principal === ANONYMOUS_VIEWER ? undefined : allowed.principal.username;
+      const reply = await alertsRoute(alerts, { method, url, user: acting, json: () => readJson(req) });
+      if (reply) return json(reply.status, reply.body);
+    }
+    if (method !== 'GET') return json(405, { error: `${method} not allowed` });
+    // The web app itself is public (its login page must load); data needs a login.
+    if (url.pathname === '/' || url.pathname === '/index.html') return this.staticFile('index.html');
+    if (url.pathname.startsWith('/web/')) return this.staticFile(url.pathname.slice('/web/'.length));
+    const viewer = this.guard(req, 'view');
+    if (!('principal' in viewer)) return viewer;
     if (url.pathname === '/api/state') {
       const { gateways, recentPunches } = this.sources.live.snapshot();
       const opds = this.sources.registry.opds().map((o) => ({ ...o, punchesToday: this.sources.live.punchesToday(o.code, o.zone) }));
@@ -191,9 +260,15 @@ export class HttpApi {
       if (!s) return json(404, { error: `no frame yet from camera ${m[2]} of gateway ${m[1]}` });
       return { status: 200, type: 'image/jpeg', body: await readFile(s.path), headers: { 'X-Captured-At': s.header.capturedAt } };
     }
-    if (url.pathname === '/' || url.pathname === '/index.html') return this.staticFile('index.html');
-    if (url.pathname.startsWith('/web/')) return this.staticFile(url.pathname.slice('/web/'.length));
     return json(404, { error: `no route ${url.pathname}` });
+  }
+
+  /** The request's principal if it may do `permission`, else the 401/403 reply. */
+  private guard(req: IncomingMessage, permission: Permission): { principal: Principal } | Reply {
+    const decision = this.sources.auth.guard(req, permission);
+    if (decision.ok) return { principal: decision.principal };
+    if (permission === 'view' && this.options.anonymousView && decision.response.status === 401) return { principal: ANONYMOUS_VIEWER };
+    return authReply(decision.response);
   }
 
   /**
@@ -220,6 +295,7 @@ export class HttpApi {
   }
 
   async stop(): Promise<void> {
+    this.unforward?.();
     clearTimeout(this.pending);
     clearInterval(this.pinger);
     for (const res of this.streams) res.end();

@@ -20,9 +20,12 @@ import { grafanaMain } from './grafana/cli.js';
 import { reportMain } from './reports/cli.js';
 import { ensureInfluxSchema } from './influx-schema.js';
 import { Command, COMMAND_NAMES } from '../protocols/mqtt/payloads.js';
-import { loadTlsFiles } from './pki.js';
+import { fingerprint, loadTlsFiles } from './pki.js';
+import { RELEASE_VERSION } from '../protocols/version.js';
 import { Enrollment } from './enroll.js';
 import { enrollTokenMain, pkiMain } from './cli/security.js';
+import { Auth, UserStore, userMain } from './auth/index.js';
+import { AlertEngine } from './alerts/index.js';
 
 const USAGE = `pemda-central: the command-center aggregator
 
@@ -36,6 +39,8 @@ Usage:
                                       make the installation's CA (once) and a server certificate in tls.dir
   pemda-central enroll-token --config FILE --opd CODE [--gateway GW] [--ttl-h 72]
                                       a single-use token for pemda-edge enroll on a new gateway box
+  pemda-central user add|list|passwd|role|disable|enable|remove|token|tokens|revoke-token --config FILE ...
+                                      command-room users and API tokens (pemda-central user --help); the first admin comes from here
   pemda-central gateway-password --config FILE --gateway GW
                                       set a new MQTT password for a gateway and print it once
   pemda-central mosquitto-files --config FILE --out DIR
@@ -126,7 +131,13 @@ async function run(configFile: string): Promise<void> {
   snapshots.sweep();
   const sweeper = setInterval(() => snapshots.sweep(), 3600_000);
   const live = new LiveState();
-  const http = new HttpApi({ ...config.http, tls }, { snapshots, live, registry, enrollment }, log.child({ part: 'http' }));
+  const users = new UserStore(config.registry.db);
+  const auth = new Auth(users, { ...config.auth, https: tls !== undefined }, log.child({ part: 'auth' }));
+  if (users.users().length === 0) log.warn('no command-room users yet: add the first admin with pemda-central user add --config FILE --username NAME --role admin');
+  const alerts = new AlertEngine(config.registry.db, config.alerts, { live, registry }, log.child({ part: 'alerts' }));
+  alerts.start();
+  const admin = { enrollment, version: RELEASE_VERSION, caFingerprint: tls && fingerprint(tls.ca) };
+  const http = new HttpApi({ ...config.http, tls, anonymousView: config.auth.anonymousView }, { snapshots, live, registry, enrollment, auth, admin, alerts }, log.child({ part: 'http' }));
   await http.start();
   const ingest = new Ingest({ ...identity, ...config.mqtt, url, ...(tls && { ca: tls.ca }) }, registry, writer, snapshots, live, log.child({ part: 'ingest' }));
   await ingest.start();
@@ -139,6 +150,8 @@ async function run(configFile: string): Promise<void> {
     log.info({ signal }, 'stopping');
     clearInterval(sweeper);
     await http.stop();
+    await alerts.stop();
+    users.close();
     await ingest.stop();
     await writer.close();
     await broker?.stop();
@@ -231,6 +244,14 @@ async function main(argv: string[]): Promise<number> {
   if (argv[0] === 'grafana') return grafanaMain(argv.slice(1));
   if (argv[0] === 'report') return runReport(argv.slice(1));
   if (argv[0] === 'pki') return pkiMain(argv.slice(1));
+  if (argv[0] === 'user') {
+    const { values } = parseArgs({ args: argv.slice(1), strict: false, options: { config: { type: 'string', short: 'c' } } });
+    if (typeof values.config !== 'string') {
+      console.error('pemda-central user: --config FILE is required (users live in its registry database)');
+      return 2;
+    }
+    return userMain(argv.slice(1), loadCentralConfig(values.config).value.registry.db);
+  }
   if (argv[0] === 'enroll-token') return enrollTokenMain(argv.slice(1));
   const { values, positionals } = parseArgs({
     args: argv,

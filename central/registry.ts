@@ -20,6 +20,15 @@ export interface GatewayEntry {
  * every record is durably in InfluxDB. Progress survives restarts, so an ack never
  * goes backwards after the central was down.
  */
+export interface OpdEntry {
+  code: string;
+  name: string;
+  zone: string;
+  location: { lat: number; lon: number } | null;
+  gateways: string[];
+  employees: number;
+}
+
 export interface EnrollToken {
   opd: string;
   /** The id the box will get; null: the box proposes one. */
@@ -57,9 +66,14 @@ export class Registry {
     // Registries made before mosquitto hashes existed get the column (a one-way migration).
     const columns = this.db.prepare<[], { name: string }>('PRAGMA table_info(gateway_credentials)').all();
     if (!columns.some((c) => c.name === 'mosquitto_hash')) this.db.exec('ALTER TABLE gateway_credentials ADD COLUMN mosquitto_hash TEXT');
+    // Office coordinates for the map came later too.
+    const opdColumns = this.db.prepare<[], { name: string }>('PRAGMA table_info(opds)').all();
+    if (!opdColumns.some((c) => c.name === 'lat')) this.db.exec('ALTER TABLE opds ADD COLUMN lat REAL; ALTER TABLE opds ADD COLUMN lon REAL;');
     this.stmts = {
-      upsertOpd: this.db.prepare<[string, string, string]>(
-        'INSERT INTO opds (code, name, zone) VALUES (?, ?, ?) ON CONFLICT(code) DO UPDATE SET name = excluded.name, zone = excluded.zone',
+      // Coordinates the seed leaves out keep what an admin set on the map page.
+      upsertOpd: this.db.prepare<[string, string, string, number | null, number | null]>(
+        `INSERT INTO opds (code, name, zone, lat, lon) VALUES (?, ?, ?, ?, ?) ON CONFLICT(code) DO UPDATE SET name = excluded.name, zone = excluded.zone,
+         lat = COALESCE(excluded.lat, lat), lon = COALESCE(excluded.lon, lon)`,
       ),
       upsertGateway: this.db.prepare<[string, string]>('INSERT INTO gateways (id, opd) VALUES (?, ?) ON CONFLICT(id) DO UPDATE SET opd = excluded.opd'),
       upsertEmployee: this.db.prepare<[string, string, string | null, string]>(
@@ -74,8 +88,8 @@ export class Registry {
       mosquittoHashes: this.db.prepare<[], { gateway: string; mosquitto_hash: string }>(
         'SELECT gateway, mosquitto_hash FROM gateway_credentials WHERE mosquitto_hash IS NOT NULL ORDER BY gateway',
       ),
-      opds: this.db.prepare<[], { code: string; name: string; zone: string; gateways: string | null; employees: number }>(
-        `SELECT o.code, o.name, o.zone, (SELECT group_concat(id) FROM gateways g WHERE g.opd = o.code) AS gateways,
+      opds: this.db.prepare<[], { code: string; name: string; zone: string; lat: number | null; lon: number | null; gateways: string | null; employees: number }>(
+        `SELECT o.code, o.name, o.zone, o.lat, o.lon, (SELECT group_concat(id) FROM gateways g WHERE g.opd = o.code) AS gateways,
                 (SELECT COUNT(*) FROM employees e WHERE e.opd = o.code) AS employees FROM opds o ORDER BY o.code`,
       ),
       gateway: this.db.prepare<[string], GatewayEntry>('SELECT id, opd FROM gateways WHERE id = ?'),
@@ -90,15 +104,41 @@ export class Registry {
   seed(seed: RegistrySeed): void {
     this.db.transaction(() => {
       for (const opd of seed.opds) {
-        this.stmts.upsertOpd.run(opd.code, opd.name, opd.zone);
+        this.stmts.upsertOpd.run(opd.code, opd.name, opd.zone, opd.location?.lat ?? null, opd.location?.lon ?? null);
         for (const gw of opd.gateways) this.stmts.upsertGateway.run(gw, opd.code);
         for (const e of opd.employees) this.stmts.upsertEmployee.run(opd.code, e.pin, e.nip ?? null, e.name);
       }
     })();
   }
 
-  opds(): { code: string; name: string; zone: string; gateways: string[]; employees: number }[] {
-    return this.stmts.opds.all().map((o) => ({ ...o, gateways: o.gateways ? o.gateways.split(',') : [] }));
+  opds(): OpdEntry[] {
+    return this.stmts.opds.all().map(({ lat, lon, ...o }) => ({ ...o, location: lat !== null && lon !== null ? { lat, lon } : null, gateways: o.gateways ? o.gateways.split(',') : [] }));
+  }
+
+  /** Adds or changes an OPD from the admin pages (coordinates null: none). */
+  saveOpd(opd: { code: string; name: string; zone: string; location: { lat: number; lon: number } | null }): void {
+    this.db
+      .prepare('INSERT INTO opds (code, name, zone, lat, lon) VALUES (?, ?, ?, ?, ?) ON CONFLICT(code) DO UPDATE SET name = excluded.name, zone = excluded.zone, lat = excluded.lat, lon = excluded.lon')
+      .run(opd.code, opd.name, opd.zone, opd.location?.lat ?? null, opd.location?.lon ?? null);
+  }
+
+  employees(opd: string): Employee[] {
+    return this.db.prepare<[string], Employee>('SELECT pin, nip, name FROM employees WHERE opd = ? ORDER BY pin').all(opd);
+  }
+
+  /** Adds or updates roster entries in one transaction (a roster import). */
+  saveEmployees(opd: string, employees: readonly Employee[]): void {
+    this.db.transaction(() => {
+      for (const e of employees) this.stmts.upsertEmployee.run(opd, e.pin, e.nip ?? null, e.name);
+    })();
+  }
+
+  /** Gateways with whether they have a password (never the hash). */
+  gatewayList(): { id: string; opd: string; hasPassword: boolean; passwordSetAt: string | null }[] {
+    return this.db
+      .prepare<[], { id: string; opd: string; set_at: string | null }>('SELECT g.id, g.opd, c.set_at FROM gateways g LEFT JOIN gateway_credentials c ON c.gateway = g.id ORDER BY g.opd, g.id')
+      .all()
+      .map((g) => ({ id: g.id, opd: g.opd, hasPassword: g.set_at !== null, passwordSetAt: g.set_at }));
   }
 
   gateway(id: string): GatewayEntry | undefined {

@@ -13,8 +13,8 @@ import { AdmsServer } from './terminals/adms/server.js';
 import { AdmsTerminal } from './terminals/adms/driver.js';
 import { R30xTerminal } from './terminals/r30x/driver.js';
 import type { TerminalContext, TerminalDriver } from './terminals/terminal.js';
+import { RELEASE_VERSION } from '../protocols/version.js';
 
-export const GATEWAY_VERSION = '0.1.0';
 
 function createTerminal(config: TerminalConfig, ctx: TerminalContext, log: Logger, adms: () => AdmsServer): TerminalDriver {
   switch (config.driver) {
@@ -81,7 +81,7 @@ export class Gateway {
       config,
       this.outbox,
       {
-        version: GATEWAY_VERSION,
+        version: RELEASE_VERSION,
         configHash,
         startedAt: new Date(this.startedAtMs).toISOString(),
         clockOffsetMs: null,

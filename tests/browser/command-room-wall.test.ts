@@ -8,6 +8,7 @@ import type { Browser, Page } from 'playwright-core';
 import { HttpApi } from '../../central/http.js';
 import { LiveState } from '../../central/live-state.js';
 import { Registry } from '../../central/registry.js';
+import { Auth, AuthConfig, UserStore } from '../../central/auth/index.js';
 import { SnapshotStore } from '../../central/snapshot-store.js';
 import { sha256Hex } from '../../protocols/snapshot/frame.js';
 import type { EventRecord, Health } from '../../protocols/mqtt/payloads.js';
@@ -65,6 +66,7 @@ describe.skipIf(!HAVE_CHROMIUM)(`command room with 50 offices${HAVE_CHROMIUM ? '
   const live = new LiveState();
   let registry: Registry;
   let api: HttpApi;
+  let users: UserStore | undefined;
   let port = 0;
   let browser: Browser;
   let page: Page;
@@ -124,7 +126,10 @@ describe.skipIf(!HAVE_CHROMIUM)(`command room with 50 offices${HAVE_CHROMIUM ? '
       live.onRecords(gw, o.code, records);
     }
     await Promise.all(frames);
-    api = new HttpApi({ host: '127.0.0.1', port: 0, webRoot: join(ROOT, 'dist/web') }, { snapshots, live, registry }, log);
+    // A kiosk wall: read-only without login (auth.anonymousView).
+    users = new UserStore(join(dir, 'users.sqlite'));
+    const auth = new Auth(users, { ...AuthConfig.parse({}), https: false }, log);
+    api = new HttpApi({ host: '127.0.0.1', port: 0, webRoot: join(ROOT, 'dist/web'), anonymousView: true }, { snapshots, live, registry, auth }, log);
     port = await api.start();
     browser = await launchChromium();
     page = await browser.newPage({ viewport: { width: 1920, height: 1080 }, locale: 'id-ID', timezoneId: 'Asia/Jakarta' });
@@ -134,6 +139,7 @@ describe.skipIf(!HAVE_CHROMIUM)(`command room with 50 offices${HAVE_CHROMIUM ? '
     await browser?.close();
     await api?.stop();
     registry?.close();
+    users?.close();
     rmSync(dir, { recursive: true, force: true });
   });
 

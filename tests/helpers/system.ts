@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -7,7 +8,7 @@ import { Influxd } from '../../scripts/lib/influxd.js';
 import { freePort } from '../../scripts/lib/ports.js';
 import { PtyPair } from '../../sim/pty-pair.js';
 import { LineTerminalSim } from '../../sim/line-terminal.js';
-import { NodeProcess } from './proc.js';
+import { NodeProcess, ROOT } from './proc.js';
 
 export const DATABASE = 'pemda';
 
@@ -39,8 +40,8 @@ export class TestSystem {
   readonly terminals = new Map<string, LineTerminalSim>();
   /** Extra central broker settings (e.g. auth). */
   readonly centralBroker: Record<string, unknown> = {};
-  /** Extra top-level central settings (e.g. tls). */
-  readonly centralExtra: Record<string, unknown> = {};
+  /** Extra top-level central settings (e.g. tls). The wall's read-only API is open unless a test logs in. */
+  readonly centralExtra: Record<string, unknown> = { auth: { anonymousView: true } };
   /** Extra top-level gateway settings per gateway id (e.g. adms). */
   readonly gatewayExtra = new Map<string, Record<string, unknown>>();
   private readonly ptys: PtyPair[] = [];
@@ -94,6 +95,22 @@ export class TestSystem {
       );
       await this.startGateway(office.gateway);
     }
+  }
+
+  /** A command-room user, made as an admin would: with the CLI, the password on stdin. */
+  addUser(username: string, role: 'admin' | 'technician' | 'operator', password: string): void {
+    const r = spawnSync(process.execPath, [join(ROOT, 'dist', 'central', 'main.js'), 'user', 'add', '--config', join(this.dir, 'central.yaml'), '--username', username, '--role', role, '--password-stdin'], {
+      input: `${password}\n`,
+      encoding: 'utf8',
+    });
+    if (r.status !== 0) throw new Error(`user add ${username} exited ${r.status}: ${r.stderr}`);
+  }
+
+  /** Logs in over HTTP; resolves with the Cookie header to send. */
+  async login(username: string, password: string): Promise<string> {
+    const res = await fetch(`http://127.0.0.1:${this.httpPort}/api/auth/login`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ username, password }) });
+    if (res.status !== 200) throw new Error(`login ${username}: HTTP ${res.status} ${await res.text()}`);
+    return (res.headers.get('set-cookie') ?? '').split(';')[0]!;
   }
 
   gatewayConfigPath(gateway: string): string {

@@ -1,0 +1,204 @@
+import Database from 'better-sqlite3';
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import type { Alert, AlertEvent, Finding, ResponseTime } from './alert.js';
+import { SEVERITY } from './alert.js';
+
+/**
+ * Alert history, the per-office daily punch counts and the webhook queue, in SQLite.
+ * The file may be the registry's: every table and index name starts with "alert".
+ * One connection of our own; better-sqlite3 is synchronous, so a write never
+ * interleaves with the registry connection's writes in this process, and the busy
+ * timeout covers other processes (the report CLI) reading the same file.
+ */
+
+interface AlertRow {
+  id: number;
+  kind: Alert['kind'];
+  severity: Alert['severity'];
+  opd: string;
+  gateway: string | null;
+  device: string | null;
+  message_id: string;
+  message_en: string;
+  raised_at: number;
+  acknowledged_at: number | null;
+  acknowledged_by: string | null;
+  cleared_at: number | null;
+}
+
+export interface QueuedNotification {
+  seq: number;
+  id: string;
+  body: string;
+  attempts: number;
+  nextAt: number;
+}
+
+const iso = (ms: number): string => new Date(ms).toISOString();
+const isoOrNull = (ms: number | null): string | null => (ms === null ? null : iso(ms));
+
+function toAlert(r: AlertRow): Alert {
+  return {
+    id: r.id,
+    kind: r.kind,
+    severity: r.severity,
+    opd: r.opd,
+    gateway: r.gateway,
+    device: r.device,
+    message: { id: r.message_id, en: r.message_en },
+    raisedAt: iso(r.raised_at),
+    acknowledgedAt: isoOrNull(r.acknowledged_at),
+    acknowledgedBy: r.acknowledged_by,
+    clearedAt: isoOrNull(r.cleared_at),
+  };
+}
+
+export class AlertStore {
+  private readonly db: Database.Database;
+  private readonly stmts;
+
+  constructor(file: string) {
+    if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
+    this.db = new Database(file);
+    this.db.pragma('journal_mode = WAL');
+    this.db.pragma('synchronous = FULL');
+    this.db.pragma('busy_timeout = 5000');
+    this.db.exec(`
+      CREATE TABLE IF NOT EXISTS alerts (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        kind TEXT NOT NULL, severity TEXT NOT NULL, opd TEXT NOT NULL, gateway TEXT, device TEXT,
+        message_id TEXT NOT NULL, message_en TEXT NOT NULL,
+        raised_at INTEGER NOT NULL, acknowledged_at INTEGER, acknowledged_by TEXT, cleared_at INTEGER
+      );
+      -- At most one open alert per condition, whatever the engine does.
+      CREATE UNIQUE INDEX IF NOT EXISTS alerts_open_condition ON alerts (kind, opd, ifnull(gateway, ''), ifnull(device, '')) WHERE cleared_at IS NULL;
+      CREATE INDEX IF NOT EXISTS alerts_opd_raised ON alerts (opd, raised_at);
+      CREATE TABLE IF NOT EXISTS alert_punch_days (opd TEXT NOT NULL, day TEXT NOT NULL, punches INTEGER NOT NULL, PRIMARY KEY (opd, day)) WITHOUT ROWID;
+      CREATE TABLE IF NOT EXISTS alert_notifications (
+        seq INTEGER PRIMARY KEY AUTOINCREMENT, id TEXT NOT NULL UNIQUE, body TEXT NOT NULL,
+        attempts INTEGER NOT NULL DEFAULT 0, next_at INTEGER NOT NULL, last_error TEXT
+      );
+    `);
+    this.stmts = {
+      insert: this.db.prepare<[string, string, string, string | null, string | null, string, string, number]>(
+        'INSERT INTO alerts (kind, severity, opd, gateway, device, message_id, message_en, raised_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
+      ),
+      byId: this.db.prepare<[number], AlertRow>('SELECT * FROM alerts WHERE id = ?'),
+      open: this.db.prepare<[], AlertRow>('SELECT * FROM alerts WHERE cleared_at IS NULL ORDER BY id'),
+      recent: this.db.prepare<[number], AlertRow>('SELECT * FROM alerts ORDER BY id DESC LIMIT ?'),
+      clear: this.db.prepare<[number, number]>('UPDATE alerts SET cleared_at = ? WHERE id = ? AND cleared_at IS NULL'),
+      ack: this.db.prepare<[number, string, number]>('UPDATE alerts SET acknowledged_at = ?, acknowledged_by = ? WHERE id = ? AND acknowledged_at IS NULL'),
+      raisedBetween: this.db.prepare<[string, number, number], AlertRow>('SELECT * FROM alerts WHERE opd = ? AND raised_at >= ? AND raised_at < ? ORDER BY raised_at, id'),
+      punches: this.db.prepare<[string, string], { punches: number }>('SELECT punches FROM alert_punch_days WHERE opd = ? AND day = ?'),
+      setPunches: this.db.prepare<[string, string, number]>(
+        'INSERT INTO alert_punch_days (opd, day, punches) VALUES (?, ?, ?) ON CONFLICT(opd, day) DO UPDATE SET punches = MAX(punches, excluded.punches)',
+      ),
+      prunePunches: this.db.prepare<[string]>('DELETE FROM alert_punch_days WHERE day < ?'),
+      enqueue: this.db.prepare<[string, string, number]>('INSERT INTO alert_notifications (id, body, next_at) VALUES (?, ?, ?)'),
+      head: this.db.prepare<[], { seq: number; id: string; body: string; attempts: number; next_at: number }>(
+        'SELECT seq, id, body, attempts, next_at FROM alert_notifications ORDER BY seq LIMIT 1',
+      ),
+      retryLater: this.db.prepare<[number, string, number]>('UPDATE alert_notifications SET attempts = attempts + 1, next_at = ?, last_error = ? WHERE seq = ?'),
+      retryAllBy: this.db.prepare<[number]>('UPDATE alert_notifications SET next_at = MIN(next_at, ?)'),
+      dequeue: this.db.prepare<[number]>('DELETE FROM alert_notifications WHERE seq = ?'),
+      pending: this.db.prepare<[], { n: number }>('SELECT COUNT(*) AS n FROM alert_notifications'),
+    };
+  }
+
+  /**
+   * Runs `fn` in one transaction: an alert change and its notification commit together
+   * or not at all. Immediate, so another process on the same file cannot raise the
+   * same alert between our read of the open alerts and our insert.
+   */
+  transaction<T>(fn: () => T): T {
+    return this.db.transaction(fn).immediate();
+  }
+
+  raise(f: Finding, atMs: number): Alert {
+    const r = this.stmts.insert.run(f.kind, SEVERITY[f.kind], f.opd, f.gateway, f.device, f.message.id, f.message.en, atMs);
+    return this.get(Number(r.lastInsertRowid))!;
+  }
+
+  /** Clears an open alert; undefined when it was not open. */
+  clear(id: number, atMs: number): Alert | undefined {
+    return this.stmts.clear.run(atMs, id).changes === 1 ? this.get(id) : undefined;
+  }
+
+  /** Records the first acknowledgement only; `changed` says whether this call made it. */
+  acknowledge(id: number, user: string, atMs: number): { alert: Alert; changed: boolean } | undefined {
+    const changed = this.stmts.ack.run(atMs, user, id).changes === 1;
+    const alert = this.get(id);
+    return alert && { alert, changed };
+  }
+
+  get(id: number): Alert | undefined {
+    const r = this.stmts.byId.get(id);
+    return r && toAlert(r);
+  }
+
+  open(): Alert[] {
+    return this.stmts.open.all().map(toAlert);
+  }
+
+  recent(limit: number): Alert[] {
+    return this.stmts.recent.all(limit).map(toAlert);
+  }
+
+  responseTimes(opd: string, fromMs: number, toMs: number): ResponseTime[] {
+    return this.stmts.raisedBetween.all(opd, fromMs, toMs).map((r) => ({
+      id: r.id,
+      kind: r.kind,
+      severity: r.severity,
+      gateway: r.gateway,
+      device: r.device,
+      raisedAt: iso(r.raised_at),
+      acknowledgedAt: isoOrNull(r.acknowledged_at),
+      seconds: r.acknowledged_at === null ? null : Math.max(0, (r.acknowledged_at - r.raised_at) / 1000),
+    }));
+  }
+
+  punchesOn(opd: string, day: string): number {
+    return this.stmts.punches.get(opd, day)?.punches ?? 0;
+  }
+
+  /** Keeps the highest count seen for the day: the live count restarts at zero with the central. */
+  recordPunches(opd: string, day: string, punches: number): void {
+    this.stmts.setPunches.run(opd, day, punches);
+  }
+
+  prunePunchDays(beforeDay: string): void {
+    this.stmts.prunePunches.run(beforeDay);
+  }
+
+  enqueue(id: string, event: AlertEvent, alert: Alert, atMs: number): void {
+    this.stmts.enqueue.run(id, JSON.stringify({ id, event, at: iso(atMs), alert }), atMs);
+  }
+
+  /** The oldest undelivered notification: delivery is in order, so a "cleared" never overtakes its "raised". */
+  nextNotification(): QueuedNotification | undefined {
+    const r = this.stmts.head.get();
+    return r && { seq: r.seq, id: r.id, body: r.body, attempts: r.attempts, nextAt: r.next_at };
+  }
+
+  retryLater(seq: number, nextAtMs: number, error: string): void {
+    this.stmts.retryLater.run(nextAtMs, error.slice(0, 500), seq);
+  }
+
+  /** Makes every queued notification due by `atMs`. */
+  retryAllBy(atMs: number): void {
+    this.stmts.retryAllBy.run(atMs);
+  }
+
+  dequeue(seq: number): void {
+    this.stmts.dequeue.run(seq);
+  }
+
+  pendingNotifications(): number {
+    return this.stmts.pending.get()?.n ?? 0;
+  }
+
+  close(): void {
+    this.db.close();
+  }
+}
