@@ -1,4 +1,5 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -29,6 +30,13 @@ const children: ChildProcess[] = [];
 const ptys: PtyPair[] = [];
 let influx: Influxd | undefined;
 let central: ChildProcess | undefined;
+
+/** A central admin command run to completion (gateway passwords, users); its output. */
+function centralCli(args: string[], input?: string): string {
+  const r = spawnSync(process.execPath, [join(ROOT, 'dist', 'central', 'main.js'), ...args, '--config', join(RUN, 'central.yaml')], { encoding: 'utf8', ...(input !== undefined && { input }) });
+  if (r.status !== 0) throw new Error(`pemda-central ${args.join(' ')} failed: ${r.stderr}`);
+  return r.stdout;
+}
 
 function node(name: string, script: string, args: string[]): ChildProcess {
   const child = spawn(process.execPath, [join(ROOT, 'dist', script), ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
@@ -71,12 +79,24 @@ async function main(): Promise<void> {
   writeFileSync(
     join(RUN, 'central.yaml'),
     stringify({
-      broker: { host: '127.0.0.1', port: brokerPort },
+      broker: { host: '127.0.0.1', port: brokerPort, auth: 'required' },
       http: { host: '127.0.0.1', port: httpPort },
       influx: { url: influx.url, database: DB },
       registry: { db: 'central.sqlite', seed: 'registry.yaml' },
     }),
   );
+  // As on a real installation: every gateway with its own password, users made by the CLI.
+  const gatewayPasswords = new Map(OFFICES.map((o) => [o.gateway, centralCli(['gateway-password', '--gateway', o.gateway]).trim().split('\n').at(-1)!]));
+  const users = [
+    { username: 'admin', role: 'admin' },
+    { username: 'operator', role: 'operator' },
+  ].map((u) => ({ ...u, password: randomBytes(9).toString('base64url') }));
+  for (const u of users) {
+    // A demo re-run keeps its database: set the password again instead of adding.
+    const listed = centralCli(['user', 'list']);
+    const verb = new RegExp(`^\\s*${u.username}\\b`, 'm').test(listed) ? ['user', 'passwd'] : ['user', 'add', '--role', u.role];
+    centralCli([...verb, '--username', u.username, '--password-stdin'], `${u.password}\n`);
+  }
   central = node('central', 'central/main.js', ['run', '--config', join(RUN, 'central.yaml')]);
 
   for (const [i, office] of OFFICES.entries()) {
@@ -86,7 +106,7 @@ async function main(): Promise<void> {
       join(RUN, `${office.gateway}.yaml`),
       stringify({
         gateway: { id: office.gateway, dataDir: `${office.gateway}-data` },
-        mqtt: { url: `mqtt://127.0.0.1:${brokerPort}` },
+        mqtt: { url: `mqtt://127.0.0.1:${brokerPort}`, username: office.gateway, password: gatewayPasswords.get(office.gateway) },
         health: { intervalS: 15 },
         terminals: [terminal],
         ...extra,
@@ -101,8 +121,9 @@ async function main(): Promise<void> {
 Demo running: 4 offices (WIB, WITA, WIT) with a line terminal, a ZK terminal, an ADMS push terminal and an R30x module punching into a central on mqtt://127.0.0.1:${brokerPort}
 InfluxDB: ${influx.url}, database "${DB}". Latest punches:
   curl -sG '${influx.url}/query' --data-urlencode 'db=${DB}' --data-urlencode "q=${q}"
-Command room (video wall, attendance, office health): http://127.0.0.1:${httpPort}/
-Camera frames: http://127.0.0.1:${httpPort}/api/cameras (latest per camera; open its "url" for the JPEG)
+Command room (video wall, attendance, office health, alerts): http://127.0.0.1:${httpPort}/
+  log in as ${users.map((u) => `${u.username} / ${u.password}`).join(' or ')} (new passwords every run)
+Camera frames (after login): http://127.0.0.1:${httpPort}/api/cameras
 Counts per office are printed every 15 s. Files and logs: ${RUN}. Ctrl-C stops everything.
 `);
   setInterval(() => void report(), 15_000).unref();
