@@ -1,13 +1,18 @@
 import { dirname, resolve } from 'node:path';
 import { z } from 'zod';
 import { IanaZone, loadConfigFile, type LoadedConfig } from '../protocols/config-file.js';
+import { versionKey, type Versioning } from '../protocols/config-version.js';
 import { DEFAULT_TOPIC_ROOT, GATEWAY_ID_PATTERN } from '../protocols/mqtt/topics.js';
 import { WorkSchedule } from './reports/schedule.js';
 import { AuthConfig } from './auth/config.js';
 import { AlertsConfig } from './alerts/config.js';
 
 /** The aggregator's settings file (YAML); relative paths are relative to the file. */
+/** Format versions of the central file (protocols/config-version.ts); none changed a key yet. */
+export const CENTRAL_CONFIG_VERSIONING: Versioning = { current: 1, migrations: [], program: 'pemda-central' };
+
 export const CentralConfig = z.strictObject({
+  version: versionKey(CENTRAL_CONFIG_VERSIONING),
   broker: z
     .strictObject({
       embedded: z.boolean().default(true).describe('run the aedes broker in this process'),
@@ -96,7 +101,7 @@ export const CentralConfig = z.strictObject({
 export type CentralConfig = z.infer<typeof CentralConfig>;
 
 export function loadCentralConfig(file: string): LoadedConfig<CentralConfig> {
-  const loaded = loadConfigFile(CentralConfig, file);
+  const loaded = loadConfigFile(CentralConfig, file, CENTRAL_CONFIG_VERSIONING);
   const base = dirname(resolve(file));
   const reg = loaded.value.registry;
   reg.db = resolve(base, reg.db);

@@ -4,7 +4,8 @@ import { InfluxDB } from 'influx';
 import { pino, type Logger } from 'pino';
 import { ConfigError, loadConfigFile } from '../protocols/config-file.js';
 import { EmbeddedBroker } from './broker.js';
-import { loadCentralConfig, RegistrySeed, type CentralConfig } from './config.js';
+import { CENTRAL_CONFIG_VERSIONING, loadCentralConfig, RegistrySeed, type CentralConfig } from './config.js';
+import { ConfigVersionError, migrateConfigFile } from '../protocols/config-version.js';
 import { Ingest } from './ingest.js';
 import { InfluxWriter } from './influx-writer.js';
 import { Registry } from './registry.js';
@@ -32,6 +33,8 @@ const USAGE = `pemda-central: the command-center aggregator
 Usage:
   pemda-central run --config FILE     run broker, ingest and InfluxDB writer
   pemda-central config check FILE     validate a config file (and its registry seed) and exit
+  pemda-central config migrate FILE [--write]
+                                      bring a config written for an older release to the current format
   pemda-central report --config FILE --opd CODE --month 2026-11|--week 2026-11-23|--day 2026-11-26 [--format csv|xlsx] [--out FILE]
                                       presence report per OPD (docs/reports.md)
   pemda-central grafana write|push ...  dashboards and data source as code (pemda-central grafana --help)
@@ -265,6 +268,7 @@ async function main(argv: string[]): Promise<number> {
       camera: { type: 'string' },
       out: { type: 'string' },
       'timeout-s': { type: 'string', default: '60' },
+      write: { type: 'boolean' },
     },
   });
   const [command, sub, file] = positionals;
@@ -281,6 +285,10 @@ async function main(argv: string[]): Promise<number> {
   }
   if (command === 'gateway-password' && values.config && values.gateway) return setGatewayPassword(values.config, values.gateway);
   if (command === 'mosquitto-files' && values.config && values.out) return writeMosquittoFiles(values.config, values.out);
+  if (command === 'config' && sub === 'migrate' && file) {
+    migrateConfigFile(file, CENTRAL_CONFIG_VERSIONING, values.write === true).forEach((l) => console.log(l));
+    return 0;
+  }
   if (command === 'config' && sub === 'check' && file) {
     const { value } = loadCentralConfig(file);
     const seed = value.registry.seed !== undefined ? loadConfigFile(RegistrySeed, value.registry.seed).value : undefined;
@@ -296,7 +304,7 @@ main(process.argv.slice(2)).then(
     if (code >= 0) process.exitCode = code;
   },
   (err: unknown) => {
-    if (err instanceof ConfigError) {
+    if (err instanceof ConfigError || err instanceof ConfigVersionError) {
       console.error(err.message);
       process.exitCode = 2;
     } else {

@@ -1,6 +1,7 @@
 import { dirname, resolve } from 'node:path';
 import { z } from 'zod';
 import { loadConfigFile, type LoadedConfig } from '../protocols/config-file.js';
+import { versionKey, type Versioning } from '../protocols/config-version.js';
 import { LineSerialTerminalConfig } from './terminals/line-serial-config.js';
 import { ZkTerminalConfig } from './terminals/zk/config.js';
 import { AdmsTerminalConfig } from './terminals/adms/config.js';
@@ -17,8 +18,12 @@ import { DEFAULT_TOPIC_ROOT, GATEWAY_ID_PATTERN } from '../protocols/mqtt/topics
 export const TerminalConfig = z.discriminatedUnion('driver', [LineSerialTerminalConfig, ZkTerminalConfig, AdmsTerminalConfig, R30xTerminalConfig]);
 export type TerminalConfig = z.infer<typeof TerminalConfig>;
 
+/** Format versions of the gateway file (protocols/config-version.ts); none changed a key yet. */
+export const GATEWAY_CONFIG_VERSIONING: Versioning = { current: 1, migrations: [], program: 'pemda-edge' };
+
 export const GatewayConfig = z
   .strictObject({
+    version: versionKey(GATEWAY_CONFIG_VERSIONING),
     gateway: z.strictObject({
       id: z
         .string()
@@ -91,7 +96,7 @@ export type GatewayConfig = z.infer<typeof GatewayConfig>;
 
 /** Loads and validates the file; a relative dataDir is relative to the file. */
 export function loadGatewayConfig(file: string): LoadedConfig<GatewayConfig> {
-  const loaded = loadConfigFile(GatewayConfig, file);
+  const loaded = loadConfigFile(GatewayConfig, file, GATEWAY_CONFIG_VERSIONING);
   const base = dirname(resolve(file));
   loaded.value.gateway.dataDir = resolve(base, loaded.value.gateway.dataDir);
   if (loaded.value.mqtt.ca !== undefined) loaded.value.mqtt.ca = resolve(base, loaded.value.mqtt.ca);

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import { LineCounter, parseDocument, isMap, isSeq, isScalar, type Node } from 'yaml';
+import { ConfigVersionError, migrateDocument, type Versioning } from './config-version.js';
 
 /**
  * Reading a YAML settings file against its schema, for both programs. It lives in
@@ -54,10 +55,12 @@ export interface LoadedConfig<T> {
   value: T;
   /** sha256 of the file's bytes: what a birth message reports as configHash. */
   hash: string;
+  /** Format migrations applied while reading (the file itself is unchanged). */
+  migrated: string[];
 }
 
 /** Parses YAML text and validates it; every problem is reported with its line. */
-export function parseConfig<S extends z.ZodType>(schema: S, text: string, file: string): LoadedConfig<z.infer<S>> {
+export function parseConfig<S extends z.ZodType>(schema: S, text: string, file: string, versioning?: Versioning): LoadedConfig<z.infer<S>> {
   const lineCounter = new LineCounter();
   const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
   const hash = createHash('sha256').update(text).digest('hex');
@@ -70,8 +73,18 @@ export function parseConfig<S extends z.ZodType>(schema: S, text: string, file: 
       }),
     );
   }
+  let migrated: string[] = [];
+  if (versioning) {
+    try {
+      migrated = migrateDocument(doc, versioning);
+    } catch (err) {
+      if (!(err instanceof ConfigVersionError)) throw err;
+      const pos = lineCounter.linePos(nodeAt(doc.contents, ['version'])?.range?.[0] ?? 0);
+      throw new ConfigError(file, [{ key: 'version', line: pos.line, column: pos.col, message: err.message }]);
+    }
+  }
   const result = schema.safeParse(doc.toJS() ?? {});
-  if (result.success) return { value: result.data, hash };
+  if (result.success) return { value: result.data, hash, migrated };
   throw new ConfigError(
     file,
     result.error.issues.map((issue) => {
@@ -82,14 +95,14 @@ export function parseConfig<S extends z.ZodType>(schema: S, text: string, file: 
   );
 }
 
-export function loadConfigFile<S extends z.ZodType>(schema: S, file: string): LoadedConfig<z.infer<S>> {
+export function loadConfigFile<S extends z.ZodType>(schema: S, file: string, versioning?: Versioning): LoadedConfig<z.infer<S>> {
   let text: string;
   try {
     text = readFileSync(file, 'utf8');
   } catch (err) {
     throw new ConfigError(file, [{ key: '', line: 0, column: 0, message: `cannot read: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}` }]);
   }
-  return parseConfig(schema, text, file);
+  return parseConfig(schema, text, file, versioning);
 }
 
 /** Shared field: an IANA zone name that this Node's ICU knows. */
