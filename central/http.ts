@@ -10,6 +10,8 @@ import type { Registry } from './registry.js';
 import type { Enrollment } from './enroll.js';
 import type { Auth, AuthResponse, Permission, Principal } from './auth/index.js';
 import { adminPermission, adminRoute, type AdminSources } from './admin/routes.js';
+import { openApiDocument } from './openapi.js';
+import { reportsPermission, reportsRoute, type ReportsSources } from './reports/api.js';
 import { alertsPermission, alertsRoute, forwardAlertEvents, type AlertEngine } from './alerts/index.js';
 
 /**
@@ -45,6 +47,8 @@ export interface HttpSources {
   /** Registry pages and device management; absent in tests that need only the wall. */
   admin?: Omit<AdminSources, 'registry' | 'live'> & { caFingerprint: string | undefined };
   alerts?: AlertEngine;
+  /** Presence and office performance reports (permission reports.read); absent: no report routes. */
+  reports?: ReportsSources;
 }
 
 interface Reply {
@@ -110,6 +114,7 @@ const ANONYMOUS_VIEWER: Principal = { username: '(anonymous)', role: 'operator',
  *   GET /api/events                           server-sent events: "change" whenever the state changes (at most 2 a second),
  *                                             "ping" every 15 s
  *   GET /api/enroll/ca, POST /api/enroll      gateway enrollment (protocols/enroll.ts)
+ *   GET /api/openapi.json                     every route, its permission and bodies (central/openapi.ts)
  * Served over HTTPS when `tls` is given (pemda-central pki).
  */
 export class HttpApi {
@@ -193,6 +198,7 @@ export class HttpApi {
     // POST only, so a link on another page cannot log an operator out.
     if (url.pathname === '/api/auth/logout' && method === 'POST') return authReply(auth.logout(req));
     if (url.pathname === '/api/auth/me' && method === 'GET') return authReply(auth.me(req));
+    if (url.pathname === '/api/openapi.json' && method === 'GET') return json(200, openApiDocument());
     if (url.pathname === '/api/enroll/ca') {
       const pem = enrollment?.caPem();
       return pem ? { status: 200, type: 'application/x-pem-file', body: pem } : json(404, { error: 'this central runs without TLS: there is no CA to pin' });
@@ -224,6 +230,14 @@ export class HttpApi {
       const acting = allowed.principal === ANONYMOUS_VIEWER ? undefined : allowed.principal.username;
       const reply = await alertsRoute(alerts, { method, url, user: acting, json: () => readJson(req) });
       if (reply) return json(reply.status, reply.body);
+    }
+    const reports = this.sources.reports;
+    const reportNeeds = reportsPermission(method, url.pathname);
+    if (reportNeeds && reports) {
+      const allowed = this.guard(req, reportNeeds);
+      if (!('principal' in allowed)) return allowed;
+      const reply = await reportsRoute(reports, { method, url });
+      if (reply) return reply.type === undefined ? json(reply.status, reply.body) : { status: reply.status, type: reply.type, body: reply.body, ...(reply.headers && { headers: reply.headers }) };
     }
     if (method !== 'GET') return json(405, { error: `${method} not allowed` });
     // The web app itself is public (its login page must load); data needs a login.

@@ -27,6 +27,8 @@ import { Enrollment } from './enroll.js';
 import { enrollTokenMain, pkiMain } from './cli/security.js';
 import { Auth, UserStore, userMain } from './auth/index.js';
 import { AlertEngine } from './alerts/index.js';
+import type { ReportsSources } from './reports/api.js';
+import { SystemdNotifier } from '../host/sd-notify.js';
 
 const USAGE = `pemda-central: the command-center aggregator
 
@@ -80,9 +82,11 @@ function influxClient(config: CentralConfig): InfluxDB {
 }
 
 async function run(configFile: string): Promise<void> {
-  const { value: config } = loadCentralConfig(configFile);
+  const { value: config, migrated } = loadCentralConfig(configFile);
   const seed = config.registry.seed !== undefined ? loadConfigFile(RegistrySeed, config.registry.seed).value : undefined;
   const log = pino({ level: config.log.level, base: { service: 'central' } });
+  if (migrated.length > 0) log.warn({ migrated }, `${configFile} is in an older format (read anyway): run pemda-central config migrate ${configFile} --write`);
+  const systemd = SystemdNotifier.fromEnvironment(process.env, { log, unsetEnvironment: true });
 
   const registry = new Registry(config.registry.db);
   if (seed) registry.seed(seed);
@@ -139,18 +143,41 @@ async function run(configFile: string): Promise<void> {
   if (users.users().length === 0) log.warn('no command-room users yet: add the first admin with pemda-central user add --config FILE --username NAME --role admin');
   const alerts = new AlertEngine(config.registry.db, config.alerts, { live, registry }, log.child({ part: 'alerts' }));
   alerts.start();
+  const reports: ReportsSources = {
+    influx: {
+      url: config.influx.url,
+      database: config.influx.database,
+      ...(config.influx.username !== undefined && { username: config.influx.username }),
+      ...(config.influx.password !== undefined && { password: config.influx.password }),
+    },
+    registry,
+    seedFile: config.registry.seed,
+    holidayDir: dirname(config.registry.seed ?? config.registry.db),
+    responseTimes: (opd, fromMs, toMs) => alerts.responseTimes(opd, fromMs, toMs),
+  };
   const admin = { enrollment, version: RELEASE_VERSION, caFingerprint: tls && fingerprint(tls.ca) };
-  const http = new HttpApi({ ...config.http, tls, anonymousView: config.auth.anonymousView }, { snapshots, live, registry, enrollment, auth, admin, alerts }, log.child({ part: 'http' }));
+  const http = new HttpApi({ ...config.http, tls, anonymousView: config.auth.anonymousView }, { snapshots, live, registry, enrollment, auth, admin, alerts, reports }, log.child({ part: 'http' }));
   await http.start();
   const ingest = new Ingest({ ...identity, ...config.mqtt, url, ...(tls && { ca: tls.ca }) }, registry, writer, snapshots, live, log.child({ part: 'ingest' }));
   await ingest.start();
   log.info('central ready');
+  void systemd.ready(`broker ${url}, HTTP ${config.http.host}:${config.http.port}`);
+  // Alive: the event loop turns and the registry database answers.
+  systemd.startWatchdog(() => {
+    try {
+      registry.opds();
+      return { alive: true };
+    } catch (err) {
+      return { alive: false, problem: `registry database does not answer: ${(err as Error).message}` };
+    }
+  });
 
   let stopping = false;
   const stop = async (signal: string) => {
     if (stopping) return;
     stopping = true;
     log.info({ signal }, 'stopping');
+    const told = systemd.stopping(`stopping (${signal})`);
     clearInterval(sweeper);
     await http.stop();
     await alerts.stop();
@@ -159,6 +186,7 @@ async function run(configFile: string): Promise<void> {
     await writer.close();
     await broker?.stop();
     registry.close();
+    await told;
     process.exit(0);
   };
   process.on('SIGINT', () => void stop('SIGINT'));
@@ -188,11 +216,8 @@ async function runReport(args: string[]): Promise<number> {
     return 2;
   }
   const { value: config } = loadCentralConfig(values.config);
-  if (config.registry.seed === undefined) {
-    console.error(`pemda-central report: ${values.config} has no registry.seed: the report needs the OPDs, rosters and schedules`);
-    return 2;
-  }
   return reportMain(args, {
+    registryDb: config.registry.db,
     influxUrl: config.influx.url,
     database: config.influx.database,
     registrySeedFile: config.registry.seed,

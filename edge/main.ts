@@ -2,8 +2,10 @@
 import { parseArgs } from 'node:util';
 import { pino } from 'pino';
 import { ConfigError } from '../protocols/config-file.js';
-import { loadGatewayConfig } from './config.js';
+import { GATEWAY_CONFIG_VERSIONING, loadGatewayConfig } from './config.js';
+import { ConfigVersionError, migrateConfigFile } from '../protocols/config-version.js';
 import { Gateway } from './gateway.js';
+import { SystemdNotifier } from '../host/sd-notify.js';
 import { formatStatus, readStatus } from './cli/status.js';
 import { runDoctor } from './cli/doctor.js';
 import { defaultLang } from './cli/doctor-text.js';
@@ -17,6 +19,8 @@ Usage:
   pemda-edge enroll --central URL --token T [--ca-sha256 HEX] [--id GW] [--config /etc/pemda/gateway.yaml] [--force]
                                       join the installation: get this box's id, password and CA, write a starter config
   pemda-edge config check FILE        validate a config file and exit
+  pemda-edge config migrate FILE [--write]
+                                      bring a config written for an older release to the current format
   pemda-edge status --config FILE     outbox depth, last ack, last punch per terminal
   pemda-edge doctor --config FILE [--lang id|en]
                                       check data folder, broker, central, every terminal, clock
@@ -27,17 +31,32 @@ Usage:
 Exit codes: 0 ok, 1 runtime failure (doctor: a check failed), 2 bad usage or bad config.`;
 
 async function run(configFile: string): Promise<void> {
-  const { value: config, hash } = loadGatewayConfig(configFile);
+  const { value: config, hash, migrated } = loadGatewayConfig(configFile);
   const log = pino({ level: config.log.level, base: { gateway: config.gateway.id } });
+  if (migrated.length > 0) log.warn({ migrated }, `${configFile} is in an older format (read anyway): run pemda-edge config migrate ${configFile} --write`);
+  const systemd = SystemdNotifier.fromEnvironment(process.env, { log, unsetEnvironment: true });
   const gateway = new Gateway(config, hash, log);
   await gateway.start();
+  // Up means terminals, cameras and the ADMS server started and the outbox open; the
+  // broker may still be unreachable, which the outbox is there for.
+  void systemd.ready(`gateway ${config.gateway.id}: ${config.terminals.length} terminal(s), ${config.cameras.length} camera(s)`);
+  // Alive: the event loop turns (the keep-alive timer runs on it) and the outbox answers.
+  systemd.startWatchdog(() => {
+    try {
+      gateway.outbox.lastAckedSeq();
+      return { alive: true };
+    } catch (err) {
+      return { alive: false, problem: `outbox database does not answer: ${(err as Error).message}` };
+    }
+  });
   let stopping = false;
   const stop = (signal: string) => {
     if (stopping) return;
     stopping = true;
     log.info({ signal }, 'stopping');
+    const told = systemd.stopping(`stopping (${signal})`);
     gateway.stop().then(
-      () => process.exit(0),
+      () => told.then(() => process.exit(0)),
       (err: unknown) => {
         log.error({ err }, 'error while stopping');
         process.exit(1);
@@ -63,6 +82,7 @@ async function main(argv: string[]): Promise<number> {
       onvif: { type: 'boolean' },
       'onvif-hosts': { type: 'string' },
       'onvif-port': { type: 'string', default: '3702' },
+      write: { type: 'boolean' },
     },
   });
   const [command, sub, file] = positionals;
@@ -103,6 +123,10 @@ async function main(argv: string[]): Promise<number> {
     if (terminals.length + ports.length + cameras.length > 0) console.log(`\nReady to paste into the gateway config:\n${configSnippet(terminals, ports, cameras)}`);
     return 0;
   }
+  if (command === 'config' && sub === 'migrate' && file) {
+    migrateConfigFile(file, GATEWAY_CONFIG_VERSIONING, values.write === true).forEach((l) => console.log(l));
+    return 0;
+  }
   if (command === 'config' && sub === 'check' && file) {
     const { value } = loadGatewayConfig(file);
     console.log(`${file}: OK (gateway ${value.gateway.id}, ${value.terminals.length} terminal(s))`);
@@ -117,7 +141,7 @@ main(process.argv.slice(2)).then(
     if (code >= 0) process.exitCode = code;
   },
   (err: unknown) => {
-    if (err instanceof ConfigError) {
+    if (err instanceof ConfigError || err instanceof ConfigVersionError) {
       console.error(err.message);
       process.exitCode = 2;
     } else if (err instanceof TypeError && 'code' in err && String(err.code).startsWith('ERR_PARSE_ARGS')) {

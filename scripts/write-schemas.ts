@@ -5,6 +5,7 @@ import { z } from 'zod';
 import { GatewayConfig } from '../edge/config.js';
 import { CentralConfig, RegistrySeed } from '../central/config.js';
 import * as payloads from '../protocols/mqtt/payloads.js';
+import { openApiDocument } from '../central/openapi.js';
 
 /**
  * Publishes the zod schemas as JSON Schema files: the gateway config for technicians'
@@ -21,6 +22,7 @@ export const SCHEMA_FILES: Record<string, () => string> = {
   'firmware-config/gateway.schema.json': () => jsonSchema(GatewayConfig, 'Pemda gateway (pemda-edge) configuration', 'input'),
   'firmware-config/central.schema.json': () => jsonSchema(CentralConfig, 'Pemda central (pemda-central) configuration', 'input'),
   'firmware-config/registry-seed.schema.json': () => jsonSchema(RegistrySeed, 'Pemda central registry seed', 'input'),
+  'docs/openapi.json': () => JSON.stringify(openApiDocument(), null, 2) + '\n',
   'docs/mqtt-payloads.schema.json': () =>
     JSON.stringify(
       {

@@ -42,8 +42,8 @@ export interface AdminSources {
 }
 
 const OPD_CODE = /^[a-z0-9][a-z0-9_-]{0,31}$/;
-const OpdBody = z.strictObject({ name: z.string().trim().min(1).max(200), zone: IanaZone, location: GeoPoint.nullable().default(null) });
-const TokenBody = z.strictObject({ opd: z.string().regex(OPD_CODE), gateway: z.string().optional(), ttlH: z.number().min(0.1).max(720).optional() });
+export const OpdBody = z.strictObject({ name: z.string().trim().min(1).max(200), zone: IanaZone, location: GeoPoint.nullable().default(null) });
+export const TokenBody = z.strictObject({ opd: z.string().regex(OPD_CODE), gateway: z.string().optional(), ttlH: z.number().min(0.1).max(720).optional() });
 
 export function adminPermission(method: string, pathname: string): AdminPermission | undefined {
   if (!pathname.startsWith('/api/admin/')) return undefined;

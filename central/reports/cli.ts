@@ -1,13 +1,12 @@
 import { existsSync, writeFileSync } from 'node:fs';
-import { basename, dirname, join, resolve } from 'node:path';
+import { dirname, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { ConfigError } from '../../protocols/config-file.js';
+import { Registry } from '../registry.js';
+import { buildPresence, resolveOffice, seedRoster, seedSchedules, UnknownOpdError, type BuiltPresence, type Office, type ReportContext, type RosterSource } from './build.js';
 import { toCsv, writeXlsx } from './export.js';
 import { dayPeriod, monthPeriod, PeriodError, weekPeriod, type Period } from './period.js';
-import { computePresence, type PresenceReport } from './presence.js';
-import { fetchPunches, influxFor } from './query.js';
-import { DEFAULT_SCHEDULE, loadHolidayFile, type Holiday, type WorkSchedule } from './schedule.js';
-import { loadRegistrySeedWithSchedules } from './seed.js';
+import { loadRegistrySeedWithSchedules, type RegistrySeedWithSchedules } from './seed.js';
 
 /**
  * `pemda-central report --opd CODE --month 2026-11 | --week 2026-11-23 | --day 2026-11-26
@@ -18,7 +17,10 @@ import { loadRegistrySeedWithSchedules } from './seed.js';
 export interface ReportEnv {
   influxUrl: string;
   database: string;
-  registrySeedFile: string;
+  /** The registry seed: each OPD's schedule; also the OPDs and rosters when there is no registry database. */
+  registrySeedFile?: string;
+  /** The central's registry database (registry.db): OPDs and rosters as the central has them, roster imports included. */
+  registryDb?: string;
   influxUsername?: string;
   influxPassword?: string;
   /** Report time (tests); default now. */
@@ -77,68 +79,53 @@ function parseOptions(args: string[]): Options {
   return { opd: values.opd, period, format, out, holidayFiles: values.holidays ?? [] };
 }
 
-function periodYears(period: Period): string[] {
-  return [...new Set([period.from.slice(0, 4), period.to.slice(0, 4)])];
-}
-
-function describeSchedule(s: WorkSchedule): string {
-  const days = s.workDays.join(',');
-  const fri = s.friday ? `, Jumat ${s.friday.start}-${s.friday.end}` : '';
-  const over = s.overrides.map((o) => `; ${o.name ?? 'khusus'} ${o.from} s.d. ${o.to}: ${o.start}-${o.end}${o.friday ? `, Jumat ${o.friday.start}-${o.friday.end}` : ''}`).join('');
-  return `${days} ${s.start}-${s.end}${fri}, toleransi ${s.graceMinutes} menit${over}`;
+/** Where OPDs and rosters come from: the registry database when it exists, else the seed. */
+function rosterFrom(env: ReportEnv, seed: RegistrySeedWithSchedules | undefined, warn: (l: string) => void): { roster: RosterSource; name: string; close: () => void } {
+  if (env.registryDb !== undefined && existsSync(env.registryDb)) {
+    const registry = new Registry(env.registryDb);
+    return { roster: registry, name: env.registryDb, close: () => registry.close() };
+  }
+  if (seed === undefined || env.registrySeedFile === undefined) throw new UsageError(`no registry: ${env.registryDb ?? 'registry.db'} does not exist and there is no registry seed`);
+  if (env.registryDb !== undefined) warn(`note: ${env.registryDb} does not exist yet (the central has not run): OPDs and rosters from ${env.registrySeedFile}`);
+  return { roster: seedRoster(seed), name: env.registrySeedFile, close: () => {} };
 }
 
 export async function reportMain(args: string[], env: ReportEnv): Promise<number> {
   const say = env.stdout ?? ((l: string) => process.stdout.write(`${l}\n`));
   const warn = env.stderr ?? ((l: string) => process.stderr.write(`${l}\n`));
   let opts: Options;
-  let report: PresenceReport;
-  let notes: [string, string][];
+  let built: BuiltPresence;
+  let close = (): void => {};
   try {
     opts = parseOptions(args);
-    const seed = loadRegistrySeedWithSchedules(env.registrySeedFile).value;
-    const opd = seed.opds.find((o) => o.code === opts.opd);
-    if (!opd) {
-      const known = seed.opds.map((o) => o.code).join(', ') || 'none';
-      throw new UsageError(`unknown OPD "${opts.opd}" in ${env.registrySeedFile} (OPDs: ${known})`);
-    }
-    const schedule = opd.schedule ?? DEFAULT_SCHEDULE;
-    if (!opd.schedule) warn(`note: OPD ${opd.code} has no schedule in the registry seed; using Mon-Fri ${schedule.start}-${schedule.end}`);
-
-    let holidayFiles = opts.holidayFiles;
-    if (holidayFiles.length === 0) {
-      const base = dirname(resolve(env.registrySeedFile));
-      holidayFiles = periodYears(opts.period).map((y) => join(base, `holidays-${y}.yaml`)).filter((f) => existsSync(f));
-      const missing = periodYears(opts.period).filter((y) => !holidayFiles.some((f) => basename(f) === `holidays-${y}.yaml`));
-      for (const y of missing) warn(`warning: no holiday file for ${y} (--holidays FILE or holidays-${y}.yaml beside the registry seed): national holidays count as workdays`);
-    }
-    const holidays: Holiday[] = holidayFiles.flatMap((f) => loadHolidayFile(f).value.holidays);
-
-    const byNip = new Map<string, { name: string; opd: string }>();
-    for (const o of seed.opds) for (const e of o.employees) if (e.nip !== undefined && o.code !== opd.code) byNip.set(e.nip, { name: e.name, opd: o.code });
-
-    let punches;
+    const seedFile = env.registrySeedFile;
+    const seed = seedFile !== undefined ? loadRegistrySeedWithSchedules(seedFile).value : undefined;
+    const source = rosterFrom(env, seed, warn);
+    close = source.close;
+    const beside = seedFile ?? env.registryDb;
+    const ctx: ReportContext = {
+      roster: source.roster,
+      schedules: seedSchedules(seed),
+      holidays: opts.holidayFiles.length > 0 ? { files: opts.holidayFiles } : { dir: beside !== undefined ? dirname(resolve(beside)) : undefined },
+      influx: {
+        url: env.influxUrl,
+        database: env.database,
+        ...(env.influxUsername !== undefined && { username: env.influxUsername }),
+        ...(env.influxPassword !== undefined && { password: env.influxPassword }),
+      },
+      now: env.now ?? new Date(),
+      ...(env.pageSize !== undefined && { pageSize: env.pageSize }),
+    };
+    let office: Office;
     try {
-      const influx = influxFor({ url: env.influxUrl, database: env.database, ...(env.influxUsername !== undefined && { username: env.influxUsername }), ...(env.influxPassword !== undefined && { password: env.influxPassword }) });
-      punches = await fetchPunches(influx, opd.code, opts.period, opd.zone, env.pageSize !== undefined ? { pageSize: env.pageSize } : {});
+      office = resolveOffice(ctx, opts.opd, opts.period);
     } catch (err) {
-      warn(`error: cannot read punches from InfluxDB ${env.influxUrl} (database ${env.database}): ${(err as Error).message}`);
-      return 1;
+      if (err instanceof UnknownOpdError) throw new UsageError(`unknown OPD "${err.code}" in ${source.name} (OPDs: ${err.known.join(', ') || 'none'})`);
+      throw err;
     }
-    report = computePresence({
-      opd: { code: opd.code, name: opd.name, zone: opd.zone },
-      roster: opd.employees,
-      schedule,
-      holidays,
-      period: opts.period,
-      punches,
-      ...(env.now && { now: env.now }),
-      lookupNip: (nip) => byNip.get(nip),
-    });
-    notes = [
-      ['Jadwal', describeSchedule(schedule)],
-      ['Hari libur', holidayFiles.length > 0 ? holidayFiles.map((f) => basename(f)).join(', ') : 'tidak ada berkas hari libur'],
-    ];
+    if (office.defaultSchedule) warn(`note: OPD ${office.opd.code} has no schedule in the registry seed; using Mon-Fri ${office.schedule.start}-${office.schedule.end}`);
+    for (const y of office.missingHolidayYears) warn(`warning: no holiday file for ${y} (--holidays FILE or holidays-${y}.yaml beside the registry seed): national holidays count as workdays`);
+    built = await buildPresence(ctx, office, opts.period);
   } catch (err) {
     if (err instanceof UsageError || err instanceof PeriodError) {
       warn(`error: ${err.message}\n${REPORT_USAGE}`);
@@ -150,7 +137,10 @@ export async function reportMain(args: string[], env: ReportEnv): Promise<number
     }
     warn(`error: ${(err as Error).message}`);
     return 1;
+  } finally {
+    close();
   }
+  const { report, notes } = built;
 
   try {
     if (opts.format === 'csv') {

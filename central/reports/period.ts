@@ -23,25 +23,26 @@ function checkDate(value: string, option: string): DateTime {
   return d;
 }
 
-export function dayPeriod(date: string): Period {
-  checkDate(date, '--day');
+/** `option` names the parameter in error messages: "--day" for the CLI, "day" for the API. */
+export function dayPeriod(date: string, option = '--day'): Period {
+  checkDate(date, option);
   return { kind: 'day', from: date, to: date, label: date };
 }
 
 /** A week runs Monday to Sunday; `monday` must be the Monday it starts on. */
-export function weekPeriod(monday: string): Period {
-  const d = checkDate(monday, '--week');
+export function weekPeriod(monday: string, option = '--week'): Period {
+  const d = checkDate(monday, option);
   if (weekdayOf(monday) !== 'mon') {
     const start = d.minus({ days: d.weekday - 1 }).toISODate();
-    throw new PeriodError(`--week ${monday}: a week starts on a Monday; ${monday} is a ${d.setLocale('en').weekdayLong}, its week starts on ${start}`);
+    throw new PeriodError(`${option} ${monday}: a week starts on a Monday; ${monday} is a ${d.setLocale('en').weekdayLong}, its week starts on ${start}`);
   }
   const to = d.plus({ days: 6 }).toISODate() ?? monday;
   return { kind: 'week', from: monday, to, label: `${d.weekYear}-W${String(d.weekNumber).padStart(2, '0')}` };
 }
 
-export function monthPeriod(month: string): Period {
+export function monthPeriod(month: string, option = '--month'): Period {
   const m = /^(\d{4})-(\d{2})$/.exec(month);
-  if (!m || Number(m[2]) < 1 || Number(m[2]) > 12) throw new PeriodError(`--month ${month}: expected a month YYYY-MM, e.g. 2026-11`);
+  if (!m || Number(m[2]) < 1 || Number(m[2]) > 12) throw new PeriodError(`${option} ${month}: expected a month YYYY-MM, e.g. 2026-11`);
   const first = DateTime.fromObject({ year: Number(m[1]), month: Number(m[2]), day: 1 }, { zone: 'UTC' });
   return { kind: 'month', from: first.toISODate() ?? month, to: first.endOf('month').toISODate() ?? month, label: month };
 }

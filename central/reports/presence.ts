@@ -31,7 +31,7 @@ export interface PunchRow {
 
 export interface RosterEntry {
   pin: string;
-  nip?: string | undefined;
+  nip?: string | null | undefined;
   name: string;
 }
 

@@ -90,3 +90,26 @@ export async function fetchPunches(
   }
   return out;
 }
+
+/** InfluxDB could not be read: unreachable (`unreachable`, 503) or it answered with an error (502). */
+export class InfluxReadError extends Error {
+  override name = 'InfluxReadError';
+  constructor(
+    message: string,
+    readonly unreachable: boolean,
+  ) {
+    super(message);
+  }
+}
+
+/** Runs `read`, turning any failure into an InfluxReadError that names the server, the database and `what`. */
+export async function readInflux<T>(target: InfluxTarget, what: string, read: () => Promise<T>): Promise<T> {
+  try {
+    return await read();
+  } catch (err) {
+    const e = err as Error & { code?: unknown };
+    // Socket errors carry a code (ECONNREFUSED, ETIMEDOUT); the client's own gives up with "No host available".
+    const unreachable = typeof e.code === 'string' || /no host available/i.test(e.message);
+    throw new InfluxReadError(`cannot read ${what} from InfluxDB ${target.url} (database ${target.database}): ${e.message}`, unreachable);
+  }
+}

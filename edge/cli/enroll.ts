@@ -1,5 +1,5 @@
 import { createHash, X509Certificate } from 'node:crypto';
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { hostname } from 'node:os';
@@ -102,6 +102,19 @@ cameras: []
 }
 
 /**
+ * Run as root (the usual case on a fresh box), the config goes to root:pemda 0640 so
+ * the pemda-edge service (user pemda) can read its password and nobody else can.
+ */
+function shareWithService(file: string): void {
+  if (process.getuid?.() !== 0) return;
+  const line = existsSync('/etc/group') ? readFileSync('/etc/group', 'utf8').split('\n').find((l) => l.startsWith('pemda:')) : undefined;
+  const gid = Number(line?.split(':')[2]);
+  if (!Number.isInteger(gid)) return;
+  chownSync(file, 0, gid);
+  chmodSync(file, 0o640);
+}
+
+/**
  * `pemda-edge enroll`: trades a single-use token for this box's gateway id, MQTT
  * password and the installation CA, and writes a starter config (mode 0600: it holds
  * the password) and the CA beside it. Returns the lines to print.
@@ -145,6 +158,7 @@ export async function enroll(args: EnrollArgs): Promise<string[]> {
     writeFileSync(join(dirname(configFile), caFile), r.ca, { mode: 0o644 });
   }
   writeFileSync(configFile, starterConfig(r, caFile, args.dataDir), { mode: 0o600 });
+  shareWithService(configFile);
   return [
     `Enrolled as gateway ${r.gateway} of ${r.opdName} (${r.opd}).`,
     `Wrote ${configFile}${caFile !== undefined ? ` and ${join(dirname(configFile), caFile)}` : ''}; broker ${r.mqtt.url}.`,

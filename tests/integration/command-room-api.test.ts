@@ -25,6 +25,19 @@ describe('command room API with roles', () => {
   }, 120_000);
   afterAll(() => system.stop(), 60_000);
 
+  it('answers every route of its OpenAPI description (none is a 404 "no route")', async () => {
+    const doc = (await (await api('/api/openapi.json')).json()) as { paths: Record<string, Record<string, unknown>> };
+    const gets = Object.entries(doc.paths).filter(([path, ops]) => 'get' in ops && !path.includes('{') && path !== '/api/events');
+    expect(gets.length).toBeGreaterThan(8);
+    for (const [path] of gets) {
+      const res = await api(path, 'ayu');
+      const body = res.headers.get('content-type')?.startsWith('application/json') ? ((await res.json()) as { error?: string }) : {};
+      // A 404 may be about the data (no CA without TLS), never about the route.
+      expect(body.error ?? '', path).not.toMatch(/^no route/);
+      expect(res.status, path).toBeLessThan(500);
+    }
+  });
+
   it('needs a login for data, and answers 403 where the role has no right', async () => {
     expect((await api('/api/state')).status).toBe(401);
     expect((await api('/api/events')).status).toBe(401);

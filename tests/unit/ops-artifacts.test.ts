@@ -118,11 +118,20 @@ describe('systemd units', () => {
     }
   });
 
-  it('have no watchdog yet, and say why', () => {
-    for (const [name, { text, unit: u }] of units) {
-      for (const section of u.keys()) expect(values(u, section, 'WatchdogSec'), name).toEqual([]);
+  it('the programs are Type=notify with a 60 s watchdog their systemd-notify child may feed', () => {
+    for (const name of ['pemda-edge.service', 'pemda-central.service']) {
+      const { text, unit: u } = units.get(name)!;
+      expect(single(u, 'Service', 'Type'), name).toBe('notify');
+      // The datagrams come from /usr/bin/systemd-notify, not from the main PID.
+      expect(single(u, 'Service', 'NotifyAccess'), name).toBe('all');
+      expect(single(u, 'Service', 'WatchdogSec'), name).toBe('60');
       expect(text, name).toMatch(/^#.*sd_notify/m);
+      expect(text, `${name}: the old "no watchdog" comment`).not.toMatch(/not call sd_notify/);
     }
+    const influx = units.get('pemda-influxdb.service')!;
+    expect(single(influx.unit, 'Service', 'Type')).toBe('simple');
+    for (const section of influx.unit.keys()) expect(values(influx.unit, section, 'WatchdogSec')).toEqual([]);
+    expect(influx.text, 'says why influxd has no watchdog').toMatch(/^#.*sd_notify/m);
   });
 
   it('pemda-central wants and follows pemda-influxdb', () => {
