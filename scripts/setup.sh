@@ -6,10 +6,11 @@ cd "$(dirname "$0")/.."
 
 # Debian packages: InfluxDB, socat (serial pty pairs), ffmpeg (RTSP frames), the
 # GStreamer RTSP server the camera simulator serves its test stream with,
-# Chromium for the browser tests of the command room, and shellcheck for the test of
-# scripts/install-gateway.sh.
+# Chromium for the browser tests of the command room, shellcheck for the test of
+# scripts/install-gateway.sh, and docker-compose (v1, Debian's) to validate
+# docker/docker-compose.yml without a Docker engine.
 NEEDED=(influxdb socat ffmpeg python3-gi gir1.2-gst-rtsp-server-1.0 gstreamer1.0-plugins-base
-  gstreamer1.0-plugins-good gstreamer1.0-plugins-ugly gstreamer1.0-x chromium fonts-dejavu-core shellcheck)
+  gstreamer1.0-plugins-good gstreamer1.0-plugins-ugly gstreamer1.0-x chromium fonts-dejavu-core shellcheck docker-compose)
 missing=()
 for pkg in "${NEEDED[@]}"; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed' || missing+=("$pkg")

@@ -446,6 +446,15 @@ describe('docker', () => {
     });
   }
 
+  // Debian's docker-compose (v1.29) validates against the Compose schema without an engine;
+  // the file is kept valid for it and for `docker compose` v2.
+  const composeBin = which('docker-compose', ['/usr/bin/docker-compose']);
+  it.skipIf(!composeBin)('docker-compose config accepts the compose file with every profile', () => {
+    const r = spawnSync(composeBin!, ['--profile', 'grafana', '--profile', 'mosquitto', 'config', '--services'], { cwd: join(ROOT, 'docker'), encoding: 'utf8' });
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout.trim().split('\n').sort()).toEqual(['central', 'grafana', 'influxdb', 'mosquitto']);
+  });
+
   it('docker-compose.yml parses and runs central with influxdb:1.8', () => {
     const compose = z
       .object({
