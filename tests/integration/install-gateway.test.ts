@@ -4,6 +4,9 @@ import { accessSync, appendFileSync, chmodSync, constants, existsSync, mkdtempSy
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { ROOT } from '../helpers/proc.js';
+import { TestSystem } from '../helpers/system.js';
+import { createPki } from '../../central/pki.js';
+import { freePort } from '../../scripts/lib/ports.js';
 
 /**
  * scripts/install-gateway.sh against this project tree (built by the global setup),
@@ -203,5 +206,39 @@ describe('install-gateway.sh source', () => {
     const res = spawnSync(shellcheck!, ['--shell=bash', SCRIPT], { encoding: 'utf8' });
     expect(res.stdout + res.stderr).toBe('');
     expect(res.status).toBe(0);
+  });
+});
+
+/**
+ * The README's gateway path on the staged box, to the end: install (above), enroll
+ * against a running central with TLS and required passwords, then a green doctor.
+ */
+describe('a new gateway box, as the README tells it', () => {
+  const system = new TestSystem([], [{ gateway: 'gw-anchor', opd: 'kominfo', zone: 'Asia/Jayapura' }]);
+  beforeAll(async () => {
+    system.centralBroker.auth = 'required';
+    system.centralBroker.tlsPort = await freePort();
+    system.centralExtra.tls = { dir: 'pki' };
+    createPki(join(system.dir, 'pki'), { name: 'Walkthrough', hosts: ['localhost', '127.0.0.1'] });
+    await system.start();
+  }, 120_000);
+  afterAll(() => system.stop(), 60_000);
+
+  it('enrolls with the printed command and leaves a green doctor', async () => {
+    expect(first.code, first.out).toBe(0);
+    const token = spawnSync(process.execPath, [join(ROOT, 'dist/central/main.js'), 'enroll-token', '--config', join(system.dir, 'central.yaml'), '--opd', 'kominfo'], { encoding: 'utf8' });
+    expect(token.status, token.stderr).toBe(0);
+    const printed = token.stdout.split('\n').find((l) => l.trim().startsWith('pemda-edge enroll'))!.trim();
+    // The printed line names this host; on the box the technician uses the central's address.
+    const args = printed.split(/\s+/).slice(1).map((a) => (a.startsWith('https://') ? `https://127.0.0.1:${system.httpPort}` : a));
+    const edge = join(stage, 'opt/pemda/dist/edge/main.js');
+    const config = join(stage, 'etc/pemda/gateway.yaml');
+    const enroll = spawnSync(process.execPath, [edge, ...args, '--config', config, '--data-dir', join(stage, 'var/lib/pemda-edge'), '--force'], { encoding: 'utf8' });
+    expect(enroll.status, enroll.stderr).toBe(0);
+    expect(enroll.stdout).toMatch(/Enrolled as gateway kominfo-[0-9a-f]{6} of OPD kominfo/);
+    const doctor = spawnSync(process.execPath, [edge, 'doctor', '--config', config, '--lang', 'en'], { encoding: 'utf8', timeout: 60_000 });
+    expect(doctor.stdout).toMatch(/central broker mqtts:\/\/127\.0\.0\.1:\d+/);
+    expect(doctor.stdout).not.toMatch(/FAIL/);
+    expect(doctor.status, doctor.stdout + doctor.stderr).toBe(0);
   });
 });
