@@ -28,6 +28,8 @@ import { enrollTokenMain, pkiMain } from './cli/security.js';
 import { Auth, UserStore, userMain } from './auth/index.js';
 import { AlertEngine } from './alerts/index.js';
 import type { ReportsSources } from './reports/api.js';
+import { loadHolidays } from './reports/build.js';
+import { monthPeriod } from './reports/period.js';
 import { SystemdNotifier } from '../host/sd-notify.js';
 
 const USAGE = `pemda-central: the command-center aggregator
@@ -141,7 +143,8 @@ async function run(configFile: string): Promise<void> {
   const users = new UserStore(config.registry.db);
   const auth = new Auth(users, { ...config.auth, https: tls !== undefined }, log.child({ part: 'auth' }));
   if (users.users().length === 0) log.warn('no command-room users yet: add the first admin with pemda-central user add --config FILE --username NAME --role admin');
-  const alerts = new AlertEngine(config.registry.db, config.alerts, { live, registry }, log.child({ part: 'alerts' }));
+  const holidayDir = dirname(config.registry.seed ?? config.registry.db);
+  const alerts = new AlertEngine(config.registry.db, config.alerts, { live, registry, isHoliday: holidayCalendar(holidayDir, log) }, log.child({ part: 'alerts' }));
   alerts.start();
   const reports: ReportsSources = {
     influx: {
@@ -152,7 +155,7 @@ async function run(configFile: string): Promise<void> {
     },
     registry,
     seedFile: config.registry.seed,
-    holidayDir: dirname(config.registry.seed ?? config.registry.db),
+    holidayDir,
     responseTimes: (opd, fromMs, toMs) => alerts.responseTimes(opd, fromMs, toMs),
   };
   const admin = { enrollment, version: RELEASE_VERSION, caFingerprint: tls && fingerprint(tls.ca) };
@@ -224,6 +227,30 @@ async function runReport(args: string[]): Promise<number> {
     ...(config.influx.username !== undefined && { influxUsername: config.influx.username }),
     ...(config.influx.password !== undefined && { influxPassword: config.influx.password }),
   });
+}
+
+/**
+ * National holidays (holidays-YYYY.yaml beside the registry seed, as for reports), so
+ * "no punches this morning" stays quiet on a day off. Re-read hourly: the admin may add
+ * a cuti bersama day during the year.
+ */
+function holidayCalendar(dir: string, log: Logger): (opd: string, date: string) => boolean {
+  const years = new Map<string, { dates: Set<string>; at: number }>();
+  return (_opd, date) => {
+    const year = date.slice(0, 4);
+    let entry = years.get(year);
+    if (!entry || Date.now() - entry.at > 3_600_000) {
+      let dates = new Set<string>();
+      try {
+        dates = new Set(loadHolidays({ dir }, monthPeriod(`${year}-01`)).holidays.map((h) => h.date));
+      } catch (err) {
+        log.warn({ err: (err as Error).message, dir, year }, 'holiday file unreadable: every weekday counts as a workday for alerts');
+      }
+      entry = { dates, at: Date.now() };
+      years.set(year, entry);
+    }
+    return entry.dates.has(date);
+  };
 }
 
 /** Where the central keeps its own MQTT password: beside the registry database. */
