@@ -1,6 +1,5 @@
+import { openDatabase } from './sqlite.js';
 import Database from 'better-sqlite3';
-import { mkdirSync } from 'node:fs';
-import { dirname } from 'node:path';
 import type { RegistrySeed } from './config.js';
 
 export interface Employee {
@@ -43,10 +42,7 @@ export class Registry {
   private readonly stmts;
 
   constructor(file: string) {
-    if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
-    this.db = new Database(file);
-    this.db.pragma('journal_mode = WAL');
-    this.db.pragma('synchronous = FULL');
+    this.db = openDatabase(file);
     this.db.exec(`
       CREATE TABLE IF NOT EXISTS opds (code TEXT PRIMARY KEY, name TEXT NOT NULL, zone TEXT NOT NULL);
       CREATE TABLE IF NOT EXISTS gateways (id TEXT PRIMARY KEY, opd TEXT NOT NULL REFERENCES opds(code));

@@ -1,6 +1,5 @@
+import { openDatabase } from '../sqlite.js';
 import Database from 'better-sqlite3';
-import { mkdirSync } from 'node:fs';
-import { dirname } from 'node:path';
 import { z } from 'zod';
 import { ROLES, type Role } from './roles.js';
 
@@ -74,11 +73,7 @@ export class UserStore {
     file: string,
     private readonly clock: () => number = Date.now,
   ) {
-    if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
-    this.db = new Database(file);
-    this.db.pragma('journal_mode = WAL');
-    // The CLI and the central write the same file; wait for the other's lock instead of failing.
-    this.db.pragma('busy_timeout = 5000');
+    this.db = openDatabase(file);
     const roles = ROLES.map((r) => `'${r}'`).join(', ');
     this.db.exec(`
       CREATE TABLE IF NOT EXISTS auth_users (
