@@ -1,6 +1,24 @@
-import { describe, expect, it } from 'vitest';
-import type { ApiCamera, ApiGateway, ApiState } from '../../central/web/src/api-types.js';
-import { STALE_AFTER_S, cameraTiles, cleanReason, formatDeviceTime, formatSkew, gatewayRows, wallPages, zoneAbbr } from '../../central/web/src/model.js';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { ApiAlert, ApiCamera, ApiGateway, ApiState } from '../../central/web/src/api-types.js';
+import { AlertBook, alertText, bannerSummary } from '../../central/web/src/alerts-model.js';
+import { fitProjection, placeLabels } from '../../central/web/src/geo.js';
+import { savedLanguage, setLanguage, t } from '../../central/web/src/i18n.js';
+import { en } from '../../central/web/src/lang-en.js';
+import { id } from '../../central/web/src/lang-id.js';
+import {
+  STALE_AFTER_S,
+  cameraTiles,
+  cleanReason,
+  formatDateTime,
+  formatDeviceTime,
+  formatSkew,
+  formatTime,
+  gatewayRows,
+  officeDots,
+  parseOpdDraft,
+  wallPages,
+  zoneAbbr,
+} from '../../central/web/src/model.js';
 
 /** The command room's rules, without a browser: staleness, badges, problems first. */
 const NOW = Date.parse('2026-11-26T01:00:00.000Z'); // 08:00 WIB
@@ -88,5 +106,173 @@ describe('formatting', () => {
     expect(formatDeviceTime('2026-11-25T16:00:00', 'Asia/Jayapura', NOW)).toMatch(/^25 Nov 16\.00\.00 WIT$/);
     expect(formatSkew(-190_000)).toBe('−3 mnt');
     expect(cleanReason('x'.repeat(300))!.length).toBe(160);
+  });
+});
+
+describe('times in the viewer\'s zone', () => {
+  afterEach(() => setLanguage('id'));
+
+  it('carries the zone label, in the language\'s own style', () => {
+    expect(formatTime(NOW, 'Asia/Jakarta')).toBe('08.00.00 WIB');
+    expect(formatTime(NOW, 'Asia/Makassar')).toBe('09.00.00 WITA');
+    expect(formatTime(NOW, 'Asia/Jayapura')).toBe('10.00.00 WIT');
+    expect(formatDateTime(NOW - 86_400_000, NOW, 'Asia/Jakarta')).toBe('25 Nov 08.00.00 WIB');
+    setLanguage('en');
+    expect(formatTime(NOW, 'Asia/Makassar')).toBe('09:00:00 WITA');
+    expect(formatSkew(95_000)).toBe('+95 s');
+  });
+
+  it('judges "today" in the viewer\'s zone, not UTC', () => {
+    // 23:30 UTC on the 25th is already the 26th in Jakarta.
+    const late = Date.parse('2026-11-25T23:30:00.000Z');
+    expect(formatDateTime(late, NOW, 'Asia/Jakarta')).toBe('06.30.00 WIB');
+  });
+});
+
+describe('languages', () => {
+  it('has every text in English with the same placeholders', () => {
+    const placeholders = (text: string) => [...text.matchAll(/\{(\w+)\}/g)].map((m) => m[1]).sort();
+    for (const key of Object.keys(id) as (keyof typeof id)[]) {
+      expect(en[key], key).toBeTruthy();
+      expect(placeholders(en[key]), key).toEqual(placeholders(id[key]));
+    }
+  });
+
+  it('starts in Bahasa Indonesia unless English was chosen in this browser', () => {
+    const store = (value: string | null) => ({ getItem: () => value });
+    expect(savedLanguage(undefined)).toBe('id');
+    expect(savedLanguage(store(null))).toBe('id');
+    expect(savedLanguage(store('en'))).toBe('en');
+    expect(savedLanguage(store('fr'))).toBe('id');
+    expect(savedLanguage({ getItem: () => { throw new Error('storage disabled'); } })).toBe('id');
+  });
+});
+
+function alert(id: number, over: Partial<ApiAlert> = {}): ApiAlert {
+  return {
+    id,
+    kind: 'camera-offline',
+    severity: 'warning',
+    opd: 'a',
+    gateway: 'gw-a',
+    device: 'lobby',
+    message: { id: `Kamera ${id} offline`, en: `Camera ${id} offline` },
+    raisedAt: new Date(NOW - (100 - id) * 1000).toISOString(),
+    acknowledgedAt: null,
+    acknowledgedBy: null,
+    clearedAt: null,
+    ...over,
+  };
+}
+
+describe('alerts', () => {
+  it('banner: counts the unacknowledged ones and shows the newest critical one, else the newest', () => {
+    expect(bannerSummary([])).toBeUndefined();
+    expect(bannerSummary([alert(1), alert(2)])).toMatchObject({ count: 2, critical: false, top: { id: 2 } });
+    expect(bannerSummary([alert(1, { severity: 'critical' }), alert(2), alert(3, { severity: 'critical' }), alert(4)])).toMatchObject({ count: 4, critical: true, top: { id: 3 } });
+    expect(alertText(alert(5), 'en')).toBe('Camera 5 offline');
+    expect(alertText(alert(5), 'id')).toBe('Kamera 5 offline');
+  });
+
+  it('keeps open alerts current from stream events, unacknowledged and critical first', () => {
+    const book = new AlertBook();
+    book.setOpen([alert(1), alert(2, { severity: 'critical' })], book.mark());
+    expect(book.open().map((a) => a.id)).toEqual([2, 1]);
+    expect(book.apply('alert-raised', alert(3))?.id).toBe(3); // new: the caller sounds a tone
+    expect(book.apply('alert-raised', alert(3))).toBeUndefined(); // the same event twice: once
+    book.apply('alert-acknowledged', alert(2, { severity: 'critical', acknowledgedAt: new Date(NOW).toISOString(), acknowledgedBy: 'budi' }));
+    expect(book.open().map((a) => a.id)).toEqual([3, 1, 2]);
+    expect(book.unacknowledged().map((a) => a.id)).toEqual([3, 1]);
+    book.apply('alert-cleared', alert(1, { clearedAt: new Date(NOW).toISOString() }));
+    expect(book.open().map((a) => a.id)).toEqual([3, 2]);
+    expect(book.recent().map((a) => a.id)).toEqual([3, 2, 1]);
+  });
+
+  it('does not let a fetch that started before an event undo it', () => {
+    const book = new AlertBook();
+    const mark = book.mark();
+    book.apply('alert-raised', alert(7));
+    book.setOpen([alert(1)], mark); // answered without alert 7: it was raised meanwhile
+    expect(book.open().map((a) => a.id).sort()).toEqual([1, 7]);
+    book.setOpen([alert(1)], book.mark()); // a fetch after it is the truth
+    expect(book.open().map((a) => a.id)).toEqual([1]);
+  });
+});
+
+describe('office map', () => {
+  const frame = { width: 1600, height: 380, pad: 40 };
+
+  it('fits the offices into the frame with north up, east right and one scale for both axes', () => {
+    const points = [
+      { lat: -5.10, lon: 119.40 },
+      { lat: -5.20, lon: 119.50 },
+      { lat: -5.15, lon: 119.45 },
+    ];
+    const p = fitProjection(points, frame);
+    const [nw, se, mid] = points.map((x) => p.project(x));
+    expect(nw!.x).toBeLessThan(se!.x);
+    expect(nw!.y).toBeLessThan(se!.y);
+    expect(mid!.x).toBeCloseTo(800, 5);
+    expect(mid!.y).toBeCloseTo(190, 5);
+    // The tighter axis (latitude, 0.1 degree into 300 px) fills the frame within its padding.
+    expect(se!.y - nw!.y).toBeCloseTo(300, 5);
+    // Longitude is scaled by cos(latitude): 0.1 degree east is a little narrower than 0.1 degree north.
+    expect((se!.x - nw!.x) / (se!.y - nw!.y)).toBeCloseTo(Math.cos((5.15 * Math.PI) / 180), 5);
+    const eps = 1e-6;
+    for (const q of [nw!, se!]) {
+      expect(q.x).toBeGreaterThanOrEqual(frame.pad - eps);
+      expect(q.x).toBeLessThanOrEqual(frame.width - frame.pad + eps);
+      expect(q.y).toBeGreaterThanOrEqual(frame.pad - eps);
+      expect(q.y).toBeLessThanOrEqual(frame.height - frame.pad + eps);
+    }
+  });
+
+  it('puts a single office (or offices at one spot) in the middle', () => {
+    const p = fitProjection([{ lat: -6.2, lon: 106.8 }], frame);
+    expect(p.project({ lat: -6.2, lon: 106.8 })).toEqual({ x: 800, y: 190 });
+  });
+
+  it('places labels where they do not cover each other', () => {
+    const requests = [
+      { x: 400, y: 200, width: 100, height: 20 },
+      { x: 400, y: 215, width: 100, height: 20 }, // just below: right of it is the first label, so it goes left
+      { x: 1590, y: 100, width: 100, height: 20 }, // at the right edge: goes left
+      { x: 800, y: 300, width: 100, height: 20 }, // alone: right of its dot
+    ];
+    expect(placeLabels(requests, frame, 9).map((p) => p.anchor)).toEqual(['start', 'end', 'end', 'start']);
+  });
+
+  it('colours each office by its worst gateway state and keeps offices without coordinates', () => {
+    const s = state(
+      [gateway('gw-a1', 'a'), gateway('gw-a2', 'a', { state: 'offline' }), gateway('gw-b', 'b')],
+      [
+        { code: 'a', name: 'Dinas A', zone: 'Asia/Jakarta', location: { lat: -6.2, lon: 106.8 }, gateways: ['gw-a1', 'gw-a2'], employees: 1, punchesToday: 0 },
+        { code: 'b', name: 'Badan B', zone: 'Asia/Jakarta', location: null, gateways: ['gw-b'], employees: 1, punchesToday: 0 },
+        { code: 'c', name: 'Camat C', zone: 'Asia/Jakarta', gateways: ['gw-c'], employees: 1, punchesToday: 0 },
+        { code: 'd', name: 'Dinas D', zone: 'Asia/Jakarta', location: { lat: -6.3, lon: 106.9 }, gateways: [], employees: 1, punchesToday: 0 },
+      ],
+    );
+    expect(officeDots(s, NOW).map((d) => [d.code, d.severity, d.online, d.total, d.location !== null])).toEqual([
+      ['b', 'ok', 1, 1, false],
+      ['c', 'warn', 0, 1, false], // registered, never connected
+      ['a', 'bad', 1, 2, true],
+      ['d', 'none', 0, 0, true],
+    ]);
+  });
+});
+
+describe('OPD form', () => {
+  const draft = { code: 'dinkes', isNew: false, name: ' Dinas Kesehatan ', zone: 'Asia/Makassar', lat: '', lon: '' };
+
+  it('sends what the central accepts, decimal commas included', () => {
+    expect(parseOpdDraft(draft)).toEqual({ ok: true, code: 'dinkes', body: { name: 'Dinas Kesehatan', zone: 'Asia/Makassar', location: null } });
+    expect(parseOpdDraft({ ...draft, lat: '-5,1477', lon: '119.4327' })).toMatchObject({ ok: true, body: { location: { lat: -5.1477, lon: 119.4327 } } });
+  });
+
+  it('names each mistake', () => {
+    expect(parseOpdDraft({ ...draft, code: 'Dinas Kesehatan', name: ' ' })).toEqual({ ok: false, errors: ['admin.errCode', 'admin.errName'] });
+    expect(parseOpdDraft({ ...draft, lat: '-5.1' })).toEqual({ ok: false, errors: ['admin.errPair'] });
+    expect(parseOpdDraft({ ...draft, lat: '-95', lon: 'timur' })).toEqual({ ok: false, errors: ['admin.errLat', 'admin.errLon'] });
+    expect(t('admin.errPair')).toBe('Isi lintang dan bujur, atau kosongkan keduanya.');
   });
 });

@@ -8,19 +8,24 @@ import type { Browser, Page } from 'playwright-core';
 import { HttpApi } from '../../central/http.js';
 import { LiveState } from '../../central/live-state.js';
 import { Registry } from '../../central/registry.js';
-import { Auth, AuthConfig, UserStore } from '../../central/auth/index.js';
+import { Auth, AuthConfig, userMain, UserStore } from '../../central/auth/index.js';
+import { AlertEngine, AlertsConfig } from '../../central/alerts/index.js';
+import { Enrollment } from '../../central/enroll.js';
 import { SnapshotStore } from '../../central/snapshot-store.js';
 import { sha256Hex } from '../../protocols/snapshot/frame.js';
 import type { EventRecord, Health } from '../../protocols/mqtt/payloads.js';
 import { ROOT } from '../helpers/proc.js';
 import { buildWebApp, HAVE_CHROMIUM, launchChromium, SHOTS, SKIP_REASON } from './chromium.js';
+import { logInThroughForm, tabViews } from './session.js';
 
 /**
  * The command room at full size: 50 OPDs, 64 cameras with every kind of trouble, in
- * the real HttpApi (in this process, fed through LiveState like ingest feeds it) and
- * Debian's Chromium. Checks paging, the staleness rule, problems first, the OPD
- * filter and the red indicator when the central goes away; screenshots at 1920x1080
- * and on a 1366x768 laptop go to reports/screenshots/*-50.png.
+ * the real HttpApi (in this process, fed through LiveState like ingest feeds it, with
+ * the alert engine and the admin routes) and Debian's Chromium, as a kiosk wall
+ * (auth.anonymousView). Checks paging, the staleness rule, problems first, the office
+ * map, the alert banner, the OPD filter, an admin logging in from the wall, and the
+ * red indicator when the central goes away; screenshots at 1920x1080 and on a
+ * 1366x768 laptop go to reports/screenshots/*-50.png.
  */
 
 const NAMES = [
@@ -43,6 +48,19 @@ const REASONS: Record<string, string> = {
 function code(i: number): string {
   return `opd${String(i + 1).padStart(2, '0')}`;
 }
+
+/** Offices spread over a city about 28 x 12 km (around Makassar); three have no coordinates yet. */
+const NO_LOCATION = new Set([45, 46, 47]);
+function location(i: number): { lat: number; lon: number } | undefined {
+  if (NO_LOCATION.has(i)) return undefined;
+  // A sunflower spread (golden angle): the offices fill the city evenly, as real ones roughly do.
+  const r = Math.sqrt((i + 0.5) / 50);
+  const a = i * 2.399963;
+  return { lat: Number((-5.15 + r * 0.055 * Math.sin(a)).toFixed(5)), lon: Number((119.44 + r * 0.13 * Math.cos(a)).toFixed(5)) };
+}
+/** The central in this test is "newer" than most gateways: those are flagged USANG. */
+const CENTRAL_VERSION = '0.2.0';
+const ADMIN = { username: 'admin', password: 'admin-rahasia-1' };
 
 async function frame(text: string, hue: number): Promise<Buffer> {
   const svg = `<svg xmlns="http://www.w3.org/2000/svg" width="480" height="270"><rect width="480" height="270" fill="hsl(${hue},35%,32%)"/><rect x="20" y="150" width="440" height="100" fill="hsl(${hue},25%,22%)"/><text x="20" y="50" font-family="DejaVu Sans" font-size="30" fill="#fff">${text}</text></svg>`;
@@ -67,6 +85,7 @@ describe.skipIf(!HAVE_CHROMIUM)(`command room with 50 offices${HAVE_CHROMIUM ? '
   let registry: Registry;
   let api: HttpApi;
   let users: UserStore | undefined;
+  let alerts: AlertEngine | undefined;
   let port = 0;
   let browser: Browser;
   let page: Page;
@@ -86,6 +105,7 @@ describe.skipIf(!HAVE_CHROMIUM)(`command room with 50 offices${HAVE_CHROMIUM ? '
         code: code(i),
         name,
         zone: ZONES[i % 7 === 3 ? 1 : i % 11 === 5 ? 2 : 0]!,
+        ...(location(i) && { location: location(i) }),
         gateways: [`gw-${code(i)}`],
         employees: Array.from({ length: 20 + ((i * 37) % 90) }, (_, k) => ({ pin: String(1000 + k), name: `Pegawai ${k}` })),
       })),
@@ -97,7 +117,7 @@ describe.skipIf(!HAVE_CHROMIUM)(`command room with 50 offices${HAVE_CHROMIUM ? '
       const gw = `gw-${o.code}`;
       if (i === 49) continue; // registered, never connected
       if (i === 1 || i === 20) live.onStatus(gw, o.code, { v: 1, state: 'offline', bdSeq: 3 });
-      else live.onStatus(gw, o.code, { v: 1, state: 'online', bdSeq: 3, version: '0.1.0', configHash: 'a'.repeat(64), startedAt: iso(86_400), ackedSeq: 100, clockOffsetMs: 0, terminals: [], cameras: [] });
+      else live.onStatus(gw, o.code, { v: 1, state: 'online', bdSeq: 3, version: i % 4 === 0 ? CENTRAL_VERSION : '0.1.0', configHash: 'a'.repeat(64), startedAt: iso(86_400), ackedSeq: 100, clockOffsetMs: 0, terminals: [], cameras: [] });
       live.onHealth(gw, o.code, health(iso(i === 1 || i === 20 ? 900 : 5), { ...(i === 6 && { budget: 'near', depth: 1200, oldestAgeS: 1800 }), ...(i === 9 && { freeBytes: 1.1e9 }) }));
       const records: EventRecord[] = [{ seq: ++seq, kind: 'terminal_status', terminal: 'x100c', state: i === 12 ? 'offline' : 'online', ...(i === 12 && { reason: 'connect ETIMEDOUT 192.168.10.20:4370' }), at: iso(600) }];
       if (i === 3) records.push({ seq: ++seq, kind: 'terminal_clock', terminal: 'x100c', skewMs: 95_000, alarm: true, at: iso(300) });
@@ -127,9 +147,19 @@ describe.skipIf(!HAVE_CHROMIUM)(`command room with 50 offices${HAVE_CHROMIUM ? '
     }
     await Promise.all(frames);
     // A kiosk wall: read-only without login (auth.anonymousView).
-    users = new UserStore(join(dir, 'users.sqlite'));
+    const usersDb = join(dir, 'users.sqlite');
+    expect(await userMain(['add', '--username', ADMIN.username, '--role', 'admin', '--password-stdin'], usersDb, { readStdin: async () => `${ADMIN.password}\n`, stdout: () => undefined })).toBe(0);
+    users = new UserStore(usersDb);
     const auth = new Auth(users, { ...AuthConfig.parse({}), https: false }, log);
-    api = new HttpApi({ host: '127.0.0.1', port: 0, webRoot: join(ROOT, 'dist/web'), anonymousView: true }, { snapshots, live, registry, auth }, log);
+    // Checks the rules at once: the offline, auth-failed and frozen cameras, the offline terminal, the skewed clock...
+    alerts = new AlertEngine(join(dir, 'central.sqlite'), AlertsConfig.parse({}), { live, registry }, log);
+    alerts.start();
+    const enrollment = new Enrollment(registry, { topicRoot: 'pemda', mqttUrl: undefined, brokerPort: 1883, tls: undefined, tokenTtlH: 72 }, log);
+    api = new HttpApi(
+      { host: '127.0.0.1', port: 0, webRoot: join(ROOT, 'dist/web'), anonymousView: true },
+      { snapshots, live, registry, auth, alerts, admin: { enrollment, version: CENTRAL_VERSION, caFingerprint: undefined } },
+      log,
+    );
     port = await api.start();
     browser = await launchChromium();
     page = await browser.newPage({ viewport: { width: 1920, height: 1080 }, locale: 'id-ID', timezoneId: 'Asia/Jakarta' });
@@ -138,6 +168,7 @@ describe.skipIf(!HAVE_CHROMIUM)(`command room with 50 offices${HAVE_CHROMIUM ? '
   afterAll(async () => {
     await browser?.close();
     await api?.stop();
+    await alerts?.stop();
     registry?.close();
     users?.close();
     rmSync(dir, { recursive: true, force: true });
@@ -182,7 +213,28 @@ describe.skipIf(!HAVE_CHROMIUM)(`command room with 50 offices${HAVE_CHROMIUM ? '
     const rank = order.map((c) => (c.includes('sev-bad') ? 2 : c.includes('sev-warn') ? 1 : 0));
     expect(rank).toEqual([...rank].sort((a, b) => b - a));
     expect(rank.filter((r) => r > 0).length).toBeGreaterThanOrEqual(9);
+
+    // The office map above the cards: 47 offices placed, the 3 without coordinates listed.
+    const map = page.locator('.office-map');
+    expect(await map.locator('.map-office').count()).toBe(47);
+    expect(await map.locator('.map-office[data-opd="opd02"]').getAttribute('data-severity')).toBe('bad'); // gateway offline
+    expect(await map.locator('.map-office[data-opd="opd50"]').getAttribute('data-severity')).toBe('warn'); // never connected
+    expect(await map.locator('.map-office[data-opd="opd01"]').getAttribute('data-severity')).toBe('ok');
+    expect(await map.locator('.map-label[data-opd="opd02"]').textContent()).toBe('✖ opd02'); // codes: 47 names would not fit
+    expect(await map.locator('.map-missing-opd').evaluateAll((els) => els.map((e) => e.getAttribute('data-opd')))).toEqual(['opd46', 'opd47', 'opd48']);
+    // North is up and west is left: opd02 lies south-east of opd01.
+    const at = async (opd: string) => (await map.locator(`.map-office[data-opd="${opd}"] .map-dot`).boundingBox())!;
+    const [a, b] = [await at('opd01'), await at('opd02')];
+    expect(location(1)!.lat < location(0)!.lat).toBe(b.y > a.y);
+    expect(location(1)!.lon > location(0)!.lon).toBe(b.x > a.x);
     await page.screenshot({ path: join(SHOTS, 'kesehatan-50.png') });
+    // A click on an office narrows the page to it, like the OPD filter.
+    await map.locator('.map-office[data-opd="opd03"] .map-dot').click();
+    await expect.poll(() => cards.count()).toBe(1);
+    expect(await page.evaluate('location.hash')).toBe('#/kesehatan?opd=opd03');
+    expect(await page.locator('.map-office.selected').getAttribute('data-opd')).toBe('opd03');
+    await page.locator('#opd-filter').selectOption('');
+    await expect.poll(() => cards.count()).toBe(50);
   });
 
   it('lists 50 OPDs with roster and punches today', async () => {
@@ -208,6 +260,32 @@ describe.skipIf(!HAVE_CHROMIUM)(`command room with 50 offices${HAVE_CHROMIUM ? '
     await page.screenshot({ path: join(SHOTS, 'absensi-drill-50.png') });
   });
 
+  it('shows the open alerts in a banner on every view and lists them; a kiosk viewer is offered a login to acknowledge', async () => {
+    const { open } = (await (await fetch(`http://127.0.0.1:${port}/api/alerts`)).json()) as { open: { id: number; severity: string; kind: string; raisedAt: string; message: { id: string } }[] };
+    // The offline gateways and terminal (critical); offline, refused and frozen cameras, an old frame, a skewed clock, full disks (warnings).
+    expect(open.filter((a) => a.severity === 'critical').map((a) => a.kind).sort()).toEqual(['gateway-offline', 'gateway-offline', 'terminal-offline']);
+    expect(open.length).toBeGreaterThanOrEqual(9);
+    const newestCritical = open.filter((a) => a.severity === 'critical').sort((x, y) => Date.parse(y.raisedAt) - Date.parse(x.raisedAt) || y.id - x.id)[0]!;
+    const banner = page.locator('#alert-banner');
+    for (const view of ['wall', 'absensi', 'kesehatan']) {
+      await page.locator(`a.tab[data-view="${view}"]`).click();
+      await expect.poll(() => banner.getAttribute('data-count')).toBe(String(open.length));
+      expect(await banner.getAttribute('class')).toContain('sev-bad');
+      expect(await banner.locator('.banner-message').textContent()).toBe(newestCritical.message.id);
+      expect(await banner.locator('.banner-time').textContent()).toMatch(/^\d{2}\.\d{2}\.\d{2} WIB$/);
+    }
+    await page.locator('#alert-banner .banner-link').click();
+    const rows = page.locator('.open-table tr.alert-row');
+    await expect.poll(() => rows.count()).toBe(open.length);
+    // Critical first.
+    const kinds = await rows.evaluateAll((els) => els.map((e) => e.getAttribute('data-kind')));
+    expect(kinds.slice(0, 3).sort()).toEqual(['gateway-offline', 'gateway-offline', 'terminal-offline']);
+    expect(await page.locator('.open-table .btn-ack').count()).toBe(0);
+    expect(await page.locator('.open-table .btn-login-ack').count()).toBe(open.length);
+    await expect.poll(() => page.locator('.recent-table tr.alert-row').count()).toBe(open.length);
+    await page.screenshot({ path: join(SHOTS, 'peringatan-50.png') });
+  });
+
   it('is usable on a 1366x768 laptop', async () => {
     await page.setViewportSize({ width: 1366, height: 768 });
     await page.evaluate(`location.hash = '#/wall'`); // all OPDs again (the filter follows the tabs)
@@ -218,6 +296,49 @@ describe.skipIf(!HAVE_CHROMIUM)(`command room with 50 offices${HAVE_CHROMIUM ? '
     await page.locator('a.tab[data-view="kesehatan"]').click();
     await page.screenshot({ path: join(SHOTS, 'kesehatan-laptop-50.png') });
     await page.setViewportSize({ width: 1920, height: 1080 });
+  });
+
+  it('an admin logs in from the kiosk wall: outdated gateways, the registry; after logout the wall is a kiosk again', async () => {
+    await page.locator('a.tab[data-view="wall"]').click();
+    expect(await tabViews(page)).toEqual(['wall', 'absensi', 'kesehatan', 'peringatan']);
+    expect(await page.locator('#user').textContent()).toContain('Tanpa login');
+    // An admin page on a kiosk asks for a login first, and opens after it.
+    await page.evaluate(`location.hash = '#/perangkat'`);
+    await expect.poll(() => page.locator('.login-note').textContent()).toBe('Halaman ini memerlukan login.');
+    await logInThroughForm(page, ADMIN.username, ADMIN.password);
+    expect(await page.evaluate('location.hash')).toBe('#/perangkat');
+    const rows = page.locator('tr.gateway-row');
+    await expect.poll(() => rows.count()).toBe(50);
+    // Online gateways on 0.1.0 are older than this central (0.2.0); offline and never-seen ones report no version.
+    const outdated = Array.from({ length: 50 }, (_, i) => i).filter((i) => ![1, 20, 49].includes(i) && i % 4 !== 0).length;
+    expect(await page.locator('tr.gateway-row[data-outdated="true"]').count()).toBe(outdated);
+    expect(await page.locator('tr.gateway-row[data-gateway="gw-opd03"] .version').textContent()).toContain('USANG');
+    expect(await page.locator('tr.gateway-row[data-gateway="gw-opd01"] .version').textContent()).toContain('TERKINI');
+    expect(await page.locator('.devices-page .summary').textContent()).toBe(`50 gateway · ${outdated} versi usang · versi pusat ${CENTRAL_VERSION}`);
+    await page.screenshot({ path: join(SHOTS, 'perangkat-50.png') });
+    // Six tabs, the user and the connection line still fit a laptop without covering each other.
+    await page.setViewportSize({ width: 1366, height: 768 });
+    const right = (await page.locator('#tabs').boundingBox())!;
+    const conn = (await page.locator('#conn .conn-pill').boundingBox())!;
+    expect(right.x + right.width).toBeLessThanOrEqual(conn.x);
+    expect(await page.evaluate('document.documentElement.scrollWidth > document.documentElement.clientWidth')).toBe(false);
+    await page.screenshot({ path: join(SHOTS, 'perangkat-laptop-50.png') });
+    await page.setViewportSize({ width: 1920, height: 1080 });
+
+    await page.locator('a.tab[data-view="admin"]').click();
+    await expect.poll(() => page.locator('tr.opd-admin-row').count()).toBe(50);
+    expect(await page.locator('tr.opd-admin-row .coords.none').count()).toBe(3);
+    await page.locator('tr.opd-admin-row[data-opd="opd46"] .btn-edit').click();
+    await page.locator('#opd-lat').fill('-5.1312');
+    await page.locator('#opd-lon').fill('119.4120');
+    await page.screenshot({ path: join(SHOTS, 'admin-50.png') });
+    await page.locator('.opd-form button[type="submit"]').click();
+    await expect.poll(() => page.locator('tr.opd-admin-row[data-opd="opd46"] .coords').textContent()).toBe('-5.1312, 119.412');
+
+    await page.locator('#logout').click();
+    await expect.poll(() => page.locator('#user').textContent()).toContain('Tanpa login');
+    expect(await page.evaluate('location.hash')).toBe('#/wall');
+    expect(await tabViews(page)).toEqual(['wall', 'absensi', 'kesehatan', 'peringatan']);
   });
 
   it('turns the connection indicator red when the central goes away', async () => {

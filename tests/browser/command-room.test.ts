@@ -10,7 +10,9 @@ import { buildWebApp, HAVE_CHROMIUM, launchChromium, SHOTS, SKIP_REASON } from '
  * The command room web app in a real browser (Debian's /usr/bin/chromium, driven by
  * playwright-core) against a whole installation: influxd, the compiled central, one
  * office gateway with a line terminal on a socat pty and a simulated ONVIF camera.
- * Screenshots of every view at 1920x1080 go to reports/screenshots/.
+ * The central runs as a kiosk wall (auth.anonymousView, TestSystem's default): the
+ * views open without login. Screenshots of every view at 1920x1080 go to
+ * reports/screenshots/.
  */
 if (!HAVE_CHROMIUM) console.warn(`command room browser test ${SKIP_REASON}`);
 
@@ -74,12 +76,16 @@ describe.skipIf(!HAVE_CHROMIUM)(`command room web app${HAVE_CHROMIUM ? '' : ` ($
       .poll(() => img.evaluate((el) => (el as unknown as { complete: boolean; naturalWidth: number }).naturalWidth).catch(() => 0), { timeout: 30_000, interval: 250 })
       .toBe(480);
     const captured = tile.locator('.capture-time');
-    await expect.poll(() => captured.textContent()).toMatch(/^Diambil \d{2}\.\d{2}\.\d{2}$/);
+    await expect.poll(() => captured.textContent()).toMatch(/^Diambil \d{2}\.\d{2}\.\d{2} WIB$/);
     const capturedAt = Date.parse((await captured.getAttribute('data-captured-at')) ?? '');
     expect(Math.abs(Date.now() - capturedAt)).toBeLessThan(60_000);
     expect(await tile.locator('.tile-head').textContent()).toContain('OPD diskominfo');
     await expect.poll(() => page.locator('#conn').getAttribute('data-state'), { timeout: 10_000 }).toBe('live');
-    expect(await page.locator('#conn').textContent()).toContain('Terakhir diperbarui');
+    expect(await page.locator('#conn').textContent()).toMatch(/Terakhir diperbarui \d{2}\.\d{2}\.\d{2} WIB/);
+    // A kiosk: viewing without login, a login offered, no admin tabs.
+    expect(await page.locator('#user').textContent()).toContain('Tanpa login (hanya lihat)');
+    expect(await page.locator('#login-button').textContent()).toBe('Masuk');
+    expect(await page.locator('#tabs a.tab').evaluateAll((els) => els.map((e) => e.getAttribute('data-view')))).toEqual(['wall', 'absensi', 'kesehatan', 'peringatan']);
     await page.screenshot({ path: join(SHOTS, 'wall.png') });
 
     // A click opens the frame large; Escape closes it.
@@ -126,6 +132,9 @@ describe.skipIf(!HAVE_CHROMIUM)(`command room web app${HAVE_CHROMIUM ? '' : ` ($
     await expect.poll(() => card.locator('.facts').textContent()).toContain('Disk bebas');
     expect(await card.locator('[data-terminal="term-1"]').textContent()).toContain('ONLINE');
     expect(await card.locator('[data-camera="lobby"]').textContent()).toContain('ONLINE');
+    // No coordinates in the registry seed: the map says where to set them and lists the office.
+    expect(await page.locator('.office-map .map-empty').textContent()).toContain('isi di halaman Admin');
+    expect(await page.locator('.office-map .map-missing').textContent()).toContain(`OPD ${OPD}`);
   });
 
   it('video wall: a camera that goes away shows OFFLINE within seconds', async () => {
@@ -140,6 +149,8 @@ describe.skipIf(!HAVE_CHROMIUM)(`command room web app${HAVE_CHROMIUM ? '' : ` ($
     expect(tookMs).toBeLessThan(12_000);
     expect(await tile.locator('.badge-offline').textContent()).toContain('OFFLINE');
     expect(loads).toBe(1);
+    // The central's alert engine raises it too; a kiosk viewer sees it in the banner.
+    await expect.poll(() => page.locator('#alert-banner .banner-message').textContent(), { timeout: 12_000 }).toContain('Kamera lobby');
     await page.screenshot({ path: join(SHOTS, 'wall-offline.png') });
 
     // The health view puts the problem first, in words as well as colour.

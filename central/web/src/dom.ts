@@ -13,11 +13,20 @@ type AttrValue = string | number | boolean | null | undefined | ((event: Event) 
  * text, never parsed as HTML.
  */
 export function h<K extends keyof HTMLElementTagNameMap>(tag: K, attrs: Record<string, AttrValue> = {}, ...children: (Child | Child[])[]): HTMLElementTagNameMap[K] {
-  const el = document.createElement(tag);
+  return fill(document.createElement(tag), attrs, children);
+}
+
+const SVG_NS = 'http://www.w3.org/2000/svg';
+
+/** Like h() for inline SVG (the office map): same attribute rules, SVG namespace. */
+export function svg<K extends keyof SVGElementTagNameMap>(tag: K, attrs: Record<string, AttrValue> = {}, ...children: (Child | Child[])[]): SVGElementTagNameMap[K] {
+  return fill(document.createElementNS(SVG_NS, tag), attrs, children);
+}
+
+function fill<E extends Element>(el: E, attrs: Record<string, AttrValue>, children: (Child | Child[])[]): E {
   for (const [name, value] of Object.entries(attrs)) {
     if (value === undefined || value === null || value === false) continue;
     if (typeof value === 'function') el.addEventListener(name.slice(2).toLowerCase(), value);
-    else if (name === 'class') el.className = String(value);
     else el.setAttribute(name, value === true ? '' : String(value));
   }
   for (const child of children.flat()) {

@@ -1,123 +1,58 @@
 /**
- * Every text the command room shows. Bahasa Indonesia is the only language for now;
- * to add English, add an `en` dictionary with the same keys (the type makes a missing
- * key a compile error) and choose it in `setLanguage`.
- * Placeholders are `{name}`; `t('age.minutes', { n: 3 })`.
+ * Every text the command room shows, in Bahasa Indonesia (lang-id.ts, the default)
+ * and English (lang-en.ts). The chosen language is kept in localStorage so a wall PC
+ * restarts in it. Placeholders are `{name}`; `t('age.minutes', { n: 3 })`.
  */
-const id = {
-  'app.title': 'Ruang Komando',
-  'nav.wall': 'Dinding Video',
-  'nav.attendance': 'Absensi Hari Ini',
-  'nav.health': 'Kesehatan Kantor',
+import { en } from './lang-en.js';
+import { id, type MessageKey } from './lang-id.js';
 
-  'conn.live': 'LANGSUNG',
-  'conn.connecting': 'MENYAMBUNG…',
-  'conn.down': 'TERPUTUS',
-  'conn.downHint': 'aliran langsung putus; diambil ulang tiap 15 dtk',
-  'conn.fetchFailed': 'server pusat tidak terjangkau',
-  'conn.updated': 'Terakhir diperbarui {time} ({age})',
-  'conn.never': 'Belum ada data',
-  'conn.staleBanner': 'DATA LAMA: terakhir diperbarui {age}. Periksa jaringan ke server pusat.',
-
-  'filter.opd': 'OPD',
-  'filter.all': 'Semua OPD',
-  'filter.showAll': 'Tampilkan semua OPD',
-
-  'age.seconds': '{n} dtk lalu',
-  'age.minutes': '{n} mnt lalu',
-  'age.hours': '{n} jam lalu',
-  'age.days': '{n} hari lalu',
-  'age.never': 'belum pernah',
-
-  'wall.page': 'Halaman {page} dari {pages}',
-  'wall.cycle': 'berganti tiap {s} dtk',
-  'wall.paused': 'DIJEDA',
-  'wall.pause': 'Jeda',
-  'wall.resume': 'Lanjutkan',
-  'wall.prev': '◀ Sebelumnya',
-  'wall.next': 'Berikutnya ▶',
-  'wall.empty': 'Belum ada kamera yang melapor.',
-  'wall.captured': 'Diambil {time}',
-  'wall.noFrame': 'Belum ada gambar',
-  'wall.imageError': 'Gambar tidak dapat dimuat',
-  'wall.counts': '{cameras} kamera · {problems} bermasalah',
-  'wall.close': 'Tutup (Esc)',
-  'wall.largeNote': 'Gambar terbaru (thumbnail 480×270). Ambil bingkai penuh belum tersedia di sini.',
-
-  'badge.ok': 'NORMAL',
-  'badge.offline': 'OFFLINE',
-  'badge.authFailed': 'AUTENTIKASI GAGAL',
-  'badge.stale': 'BASI',
-  'badge.frozen': 'GAMBAR BEKU',
-  'badge.gatewayOffline': 'GATEWAY OFFLINE',
-  'badge.noFrame': 'TANPA GAMBAR',
-  'badge.historical': 'HISTORIS',
-  'badge.online': 'ONLINE',
-  'badge.unknown': 'TIDAK DIKETAHUI',
-  'badge.neverSeen': 'BELUM TERHUBUNG',
-  'badge.error': 'GALAT',
-  'badge.clockAlarm': 'JAM MELESET',
-  'badge.problem': 'BERMASALAH',
-  'badge.warning': 'PERHATIAN',
-
-  'att.summary': '{punches} absen hari ini dari {offices} OPD · {roster} pegawai terdaftar',
-  'att.opd': 'OPD',
-  'att.zone': 'Zona',
-  'att.roster': 'Pegawai terdaftar',
-  'att.punches': 'Absen hari ini',
-  'att.latest': 'Absen terbaru',
-  'att.latestOf': 'Absen terbaru: {opd}',
-  'att.time': 'Waktu (jam terminal)',
-  'att.employee': 'Pegawai (PIN)',
-  'att.terminal': 'Terminal',
-  'att.note': 'Keterangan',
-  'att.none': 'Belum ada absen.',
-  'att.drill': 'Klik baris OPD untuk melihat absennya saja.',
-  'att.noOpds': 'Belum ada OPD di registri.',
-
-  'health.summary': '{total} gateway · {online} online · {offline} offline · {problems} bermasalah',
-  'health.lastSeen': 'Terakhir terlihat',
-  'health.outbox': 'Antrean kirim',
-  'health.outboxValue': '{depth} rekaman',
-  'health.outboxOldest': 'tertua {age}',
-  'health.disk': 'Disk bebas',
-  'health.diskValue': '{free} dari {total} ({pct} %)',
-  'health.version': 'Versi',
-  'health.terminals': 'Terminal',
-  'health.cameras': 'Kamera',
-  'health.none': 'tidak ada',
-  'health.skew': 'selisih jam {skew}',
-  'health.noHealth': 'belum ada laporan kesehatan',
-  'health.empty': 'Belum ada gateway.',
-  'health.stateSince': 'Status sejak',
-  'health.lastKnown': 'Gateway tidak terhubung: status perangkat di bawah adalah yang terakhir diketahui.',
-
-  'problem.gatewayOffline': 'Gateway offline',
-  'problem.gatewayUnknown': 'Gateway belum pernah terhubung',
-  'problem.healthLate': 'Laporan kesehatan terlambat ({age})',
-  'problem.outboxOver': 'Antrean melebihi batas disk: data kesehatan & gambar dibuang',
-  'problem.outboxNear': 'Antrean hampir penuh (>80 %)',
-  'problem.outboxBacklog': 'Antrean tertahan: rekaman tertua {age}',
-  'problem.diskLow': 'Disk hampir penuh ({pct} % bebas)',
-  'problem.terminalDown': 'Terminal {id}: {state}',
-  'problem.clockAlarm': 'Terminal {id}: jam meleset {skew}',
-  'problem.cameraOffline': 'Kamera {id}: offline',
-  'problem.cameraAuth': 'Kamera {id}: autentikasi gagal',
-  'problem.cameraStale': 'Kamera {id}: gambar beku',
-} as const;
-
-export type MessageKey = keyof typeof id;
+export type { MessageKey };
 export type Dictionary = Record<MessageKey, string>;
-export type Language = 'id';
+export const LANGUAGES = ['id', 'en'] as const;
+export type Language = (typeof LANGUAGES)[number];
 
-const dictionaries: Record<Language, Dictionary> = { id };
-/** BCP 47 locale for dates and numbers per language. */
-const locales: Record<Language, string> = { id: 'id-ID' };
+const dictionaries: Record<Language, Dictionary> = { id, en };
+/** BCP 47 locale for dates and numbers per language; en-GB for 24-hour, day-first dates. */
+const locales: Record<Language, string> = { id: 'id-ID', en: 'en-GB' };
+const STORAGE_KEY = 'pemda.lang';
+
+/** The part of localStorage used here; structural, so Node (the model tests) compiles this file too. */
+export interface KeyValueStore {
+  getItem(key: string): string | null;
+  setItem(key: string, value: string): void;
+}
 
 let current: Language = 'id';
 
+function isLanguage(value: unknown): value is Language {
+  return typeof value === 'string' && (LANGUAGES as readonly string[]).includes(value);
+}
+
 export function setLanguage(lang: Language): void {
   current = lang;
+}
+
+export function language(): Language {
+  return current;
+}
+
+/** The language saved by the last toggle in this browser; Bahasa Indonesia when none. */
+export function savedLanguage(storage: Pick<KeyValueStore, 'getItem'> | undefined): Language {
+  try {
+    const value = storage?.getItem(STORAGE_KEY);
+    return isLanguage(value) ? value : 'id';
+  } catch {
+    // Storage can be switched off (privacy settings): the default language still works.
+    return 'id';
+  }
+}
+
+export function saveLanguage(storage: Pick<KeyValueStore, 'setItem'> | undefined, lang: Language): void {
+  try {
+    storage?.setItem(STORAGE_KEY, lang);
+  } catch {
+    // Not remembered across reloads, nothing worse.
+  }
 }
 
 export function locale(): string {
@@ -129,6 +64,11 @@ export function t(key: MessageKey, params: Record<string, string | number> = {})
     const value = params[name];
     return value === undefined ? whole : typeof value === 'number' ? formatNumber(value) : value;
   });
+}
+
+/** For keys built at run time (alert kinds, roles): undefined when the dictionary has no such key. */
+export function tMaybe(key: string, params: Record<string, string | number> = {}): string | undefined {
+  return key in dictionaries[current] ? t(key as MessageKey, params) : undefined;
 }
 
 export function formatNumber(n: number, fractionDigits = 0): string {

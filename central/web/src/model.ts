@@ -1,5 +1,5 @@
 /**
- * What the three views show, computed from /api/state and /api/cameras. No DOM here:
+ * What the views show, computed from /api/state and /api/cameras. No DOM here:
  * the rules (staleness, problems, ordering) can be tested in Node.
  * Times are compared with the *server's* clock (`nowMs`, see app.ts `serverNow`), so
  * a wall PC whose clock is wrong still shows honest ages.
@@ -46,16 +46,45 @@ export function formatAge(seconds: number | null): string {
   return t('age.days', { n: Math.floor(s / 86_400) });
 }
 
-/** Viewer-local wall time, e.g. 14.03.22 (Indonesian style). */
-export function formatTime(ms: number): string {
-  return new Intl.DateTimeFormat(locale(), { hour: '2-digit', minute: '2-digit', second: '2-digit', hourCycle: 'h23' }).format(ms);
+/** Indonesian zones a viewer can be in; a browser elsewhere (or on UTC) shows WIB. */
+const INDONESIAN_ZONES = ['Asia/Jakarta', 'Asia/Pontianak', 'Asia/Makassar', 'Asia/Jayapura'];
+let viewer: string | undefined;
+
+/**
+ * The zone the page shows times in: the browser's own when it is an Indonesian one,
+ * else Asia/Jakarta (WIB). A wall PC left on UTC then still shows local-looking times,
+ * and every time carries its zone label so nobody has to guess.
+ */
+export function viewerZone(): string {
+  if (viewer === undefined) {
+    let zone = '';
+    try {
+      zone = Intl.DateTimeFormat().resolvedOptions().timeZone;
+    } catch {
+      zone = '';
+    }
+    viewer = INDONESIAN_ZONES.includes(zone) ? zone : 'Asia/Jakarta';
+  }
+  return viewer;
 }
 
-/** Viewer-local date and time, e.g. 26 Nov 14.03.22; only the time when it is today. */
-export function formatDateTime(ms: number, nowMs: number): string {
-  const day = (x: number) => new Date(x).toDateString();
-  if (day(ms) === day(nowMs)) return formatTime(ms);
-  return `${new Intl.DateTimeFormat(locale(), { day: 'numeric', month: 'short' }).format(ms)} ${formatTime(ms)}`;
+/** Wall time in the viewer's zone with its label, e.g. "14.03.22 WIB" ("14:03:22 WIB" in English). */
+export function formatTime(ms: number, zone = viewerZone()): string {
+  const clock = new Intl.DateTimeFormat(locale(), { hour: '2-digit', minute: '2-digit', second: '2-digit', hourCycle: 'h23', timeZone: zone }).format(ms);
+  return `${clock} ${zoneAbbr(zone)}`;
+}
+
+/** Date and time in the viewer's zone, e.g. "26 Nov 14.03.22 WIB"; only the time when it is today there. */
+export function formatDateTime(ms: number, nowMs: number, zone = viewerZone()): string {
+  if (dateInZone(ms, zone) === dateInZone(nowMs, zone)) return formatTime(ms, zone);
+  return `${new Intl.DateTimeFormat(locale(), { day: 'numeric', month: 'short', timeZone: zone }).format(ms)} ${formatTime(ms, zone)}`;
+}
+
+/** Like formatDateTime for an ISO instant; "—" when there is none. */
+export function formatInstant(iso: string | null | undefined, nowMs: number): string {
+  if (!iso) return '—';
+  const ms = Date.parse(iso);
+  return Number.isFinite(ms) ? formatDateTime(ms, nowMs) : iso;
 }
 
 export function formatBytes(bytes: number): string {
@@ -69,7 +98,7 @@ export function formatSkew(ms: number): string {
   const s = Math.round(ms / 1000);
   const sign = s > 0 ? '+' : s < 0 ? '−' : '±';
   const a = Math.abs(s);
-  return a >= 120 ? `${sign}${formatNumber(Math.round(a / 60))} mnt` : `${sign}${formatNumber(a)} dtk`;
+  return a >= 120 ? `${sign}${formatNumber(Math.round(a / 60))} ${t('unit.minutes')}` : `${sign}${formatNumber(a)} ${t('unit.seconds')}`;
 }
 
 /** Indonesian time-zone abbreviation of an IANA zone (WIB/WITA/WIT), else the zone. */
@@ -368,4 +397,86 @@ export function gatewayRows(state: ApiState, nowMs: number, opd?: string): Gatew
         a.opdName.localeCompare(b.opdName, 'id') ||
         a.gateway.localeCompare(b.gateway),
     );
+}
+
+// ---------------------------------------------------------------- office map
+
+export interface OfficeDot {
+  code: string;
+  name: string;
+  location: { lat: number; lon: number } | null;
+  /** Worst state of its gateways: offline bad, never connected / unknown warn, all online ok; none without gateways. */
+  severity: Severity | 'none';
+  online: number;
+  total: number;
+}
+
+const GATEWAY_STATE_SEVERITY: Record<GatewayRow['state'], Severity> = { online: 'ok', unknown: 'warn', never: 'warn', offline: 'bad' };
+
+/** Every OPD of the registry with its worst gateway state, for the map (all OPDs, whatever the filter). */
+export function officeDots(state: ApiState, nowMs: number): OfficeDot[] {
+  const rows = gatewayRows(state, nowMs);
+  return state.opds
+    .map((o) => {
+      const mine = rows.filter((r) => r.opd === o.code);
+      const location = o.location && Number.isFinite(o.location.lat) && Number.isFinite(o.location.lon) ? o.location : null;
+      return {
+        code: o.code,
+        name: o.name,
+        location,
+        severity: mine.length === 0 ? ('none' as const) : worst(mine.map((r) => GATEWAY_STATE_SEVERITY[r.state])),
+        online: mine.filter((r) => r.state === 'online').length,
+        total: mine.length,
+      };
+    })
+    .sort((a, b) => a.name.localeCompare(b.name, 'id') || a.code.localeCompare(b.code));
+}
+
+// ---------------------------------------------------------------- registry admin
+
+/** The zones an OPD can be in (what the central accepts for the registry). */
+export const OPD_ZONES = ['Asia/Jakarta', 'Asia/Makassar', 'Asia/Jayapura'] as const;
+const OPD_CODE = /^[a-z0-9][a-z0-9_-]{0,31}$/;
+
+/** The OPD form as typed: text fields, parsed only on save. */
+export interface OpdDraft {
+  code: string;
+  isNew: boolean;
+  name: string;
+  zone: string;
+  lat: string;
+  lon: string;
+}
+
+export type OpdDraftResult =
+  | { ok: true; code: string; body: { name: string; zone: string; location: { lat: number; lon: number } | null } }
+  | { ok: false; errors: MessageKey[] };
+
+/** A decimal as typed on an Indonesian keyboard too: "-6,2" is -6.2. */
+function decimal(text: string): number | undefined {
+  const s = text.trim();
+  if (s === '') return undefined;
+  const normal = s.includes('.') ? s : s.replace(',', '.');
+  if (!/^[+-]?(\d+\.?\d*|\.\d+)$/.test(normal)) return NaN;
+  return Number(normal);
+}
+
+/** Checks the form the way the central will, so a mistake is named before it is sent. */
+export function parseOpdDraft(d: OpdDraft): OpdDraftResult {
+  const errors: MessageKey[] = [];
+  const code = d.code.trim();
+  if (!OPD_CODE.test(code)) errors.push('admin.errCode');
+  const name = d.name.trim();
+  if (name === '') errors.push('admin.errName');
+  const lat = decimal(d.lat);
+  const lon = decimal(d.lon);
+  let location: { lat: number; lon: number } | null = null;
+  if ((lat === undefined) !== (lon === undefined)) errors.push('admin.errPair');
+  else if (lat !== undefined && lon !== undefined) {
+    if (!(Number.isFinite(lat) && lat >= -90 && lat <= 90)) errors.push('admin.errLat');
+    if (!(Number.isFinite(lon) && lon >= -180 && lon <= 180)) errors.push('admin.errLon');
+    location = { lat, lon };
+  }
+  if (errors.length) return { ok: false, errors };
+  return { ok: true, code, body: { name, zone: d.zone, location } };
 }
