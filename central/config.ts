@@ -92,6 +92,10 @@ export const CentralConfig = z.strictObject({
       maxTotalMB: z.number().min(1).max(10_000_000).default(2048),
     })
     .prefault({}),
+  complaints: z
+    .strictObject({ photoDir: z.string().min(1).default('complaint-photos').describe('where photos sent with complaints are kept') })
+    .prefault({})
+    .describe('citizen complaints routed to OPDs (docs/bridges.md)'),
   log: z.strictObject({ level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace']).default('info') }).prefault({}),
 }).superRefine((cfg, ctx) => {
   if (!cfg.broker.plain && cfg.tls.dir === undefined) {
@@ -106,6 +110,7 @@ export function loadCentralConfig(file: string): LoadedConfig<CentralConfig> {
   const reg = loaded.value.registry;
   reg.db = resolve(base, reg.db);
   loaded.value.snapshots.dir = resolve(base, loaded.value.snapshots.dir);
+  loaded.value.complaints.photoDir = resolve(base, loaded.value.complaints.photoDir);
   if (loaded.value.tls.dir !== undefined) loaded.value.tls.dir = resolve(base, loaded.value.tls.dir);
   if (reg.seed !== undefined) reg.seed = resolve(base, reg.seed);
   return loaded;

@@ -12,6 +12,7 @@ import type { Auth, AuthResponse, Permission, Principal } from './auth/index.js'
 import { adminPermission, adminRoute, type AdminSources } from './admin/routes.js';
 import { openApiDocument } from './openapi.js';
 import { reportsPermission, reportsRoute, type ReportsSources } from './reports/api.js';
+import { bridgesPermission, bridgesRoute, type Actor, type BridgesSources } from './bridges/index.js';
 import { alertsPermission, alertsRoute, forwardAlertEvents, type AlertEngine } from './alerts/index.js';
 
 /**
@@ -49,6 +50,8 @@ export interface HttpSources {
   alerts?: AlertEngine;
   /** Presence and office performance reports (permission reports.read); absent: no report routes. */
   reports?: ReportsSources;
+  /** Complaints and the data bridge (docs/bridges.md); absent: no such routes. */
+  bridges?: BridgesSources;
 }
 
 interface Reply {
@@ -238,6 +241,30 @@ export class HttpApi {
       if (!('principal' in allowed)) return allowed;
       const reply = await reportsRoute(reports, { method, url });
       if (reply) return reply.type === undefined ? json(reply.status, reply.body) : { status: reply.status, type: reply.type, body: reply.body, ...(reply.headers && { headers: reply.headers }) };
+    }
+    const bridges = this.sources.bridges;
+    const bridgeNeeds = bridgesPermission(method, url.pathname);
+    if (bridgeNeeds && bridges) {
+      let actor: Actor | undefined;
+      // A dataset push carries the dataset's own token, not a user's: the route checks it.
+      if (bridgeNeeds !== 'dataset-token') {
+        const allowed = this.guard(req, bridgeNeeds);
+        if (!('principal' in allowed)) return allowed;
+        actor = allowed.principal === ANONYMOUS_VIEWER ? undefined : { username: allowed.principal.username };
+      }
+      const reply = await bridgesRoute(bridges, {
+        method,
+        url,
+        actor,
+        authorization: req.headers.authorization,
+        contentType: req.headers['content-type'],
+        body: (limit) => readBody(req, /^(application\/json|text\/(csv|plain))\b/i, 'application/json or text/csv', limit),
+      });
+      if (reply) {
+        return reply.type === undefined
+          ? { ...json(reply.status, reply.body), ...(reply.headers && { headers: reply.headers }) }
+          : { status: reply.status, type: reply.type, body: reply.body, ...(reply.headers && { headers: reply.headers }) };
+      }
     }
     if (method !== 'GET') return json(405, { error: `${method} not allowed` });
     // The web app itself is public (its login page must load); data needs a login.

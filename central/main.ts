@@ -28,6 +28,7 @@ import { enrollTokenMain, pkiMain } from './cli/security.js';
 import { Auth, UserStore, userMain } from './auth/index.js';
 import { AlertEngine } from './alerts/index.js';
 import type { ReportsSources } from './reports/api.js';
+import { openBridges } from './bridges/index.js';
 import { loadHolidays } from './reports/build.js';
 import { monthPeriod } from './reports/period.js';
 import { SystemdNotifier } from '../host/sd-notify.js';
@@ -158,8 +159,11 @@ async function run(configFile: string): Promise<void> {
     holidayDir,
     responseTimes: (opd, fromMs, toMs) => alerts.responseTimes(opd, fromMs, toMs),
   };
+  // Its own writer: a bad dataset batch never holds back gateway acks.
+  const datasetWriter = new InfluxWriter(influx, config.influx, log.child({ part: 'influx-datasets' }));
+  const bridges = openBridges({ db: config.registry.db, photoDir: config.complaints.photoDir, sink: datasetWriter, influx, registry, log: log.child({ part: 'bridges' }) });
   const admin = { enrollment, version: RELEASE_VERSION, caFingerprint: tls && fingerprint(tls.ca) };
-  const http = new HttpApi({ ...config.http, tls, anonymousView: config.auth.anonymousView }, { snapshots, live, registry, enrollment, auth, admin, alerts, reports }, log.child({ part: 'http' }));
+  const http = new HttpApi({ ...config.http, tls, anonymousView: config.auth.anonymousView }, { snapshots, live, registry, enrollment, auth, admin, alerts, reports, bridges }, log.child({ part: 'http' }));
   await http.start();
   const ingest = new Ingest({ ...identity, ...config.mqtt, url, ...(tls && { ca: tls.ca }) }, registry, writer, snapshots, live, log.child({ part: 'ingest' }));
   await ingest.start();
@@ -183,6 +187,8 @@ async function run(configFile: string): Promise<void> {
     const told = systemd.stopping(`stopping (${signal})`);
     clearInterval(sweeper);
     await http.stop();
+    bridges.close();
+    await datasetWriter.close();
     await alerts.stop();
     users.close();
     await ingest.stop();

@@ -3,13 +3,14 @@ import { OpdBody, TokenBody } from './admin/routes.js';
 import { AckRequest, Alert } from './alerts/index.js';
 import { EnrollRequest, EnrollResponse } from '../protocols/enroll.js';
 import { RELEASE_VERSION } from '../protocols/version.js';
+import { BRIDGE_OPERATIONS, type BridgesPermission } from './bridges/index.js';
 
 /**
  * The OpenAPI 3.1 description of the central's REST API (GET /api/openapi.json and
  * docs/openapi.json), for the other systems a Pemda runs. Bodies come from the same
  * zod schemas the routes validate with, so the description cannot drift from them.
  */
-type Permission = 'public' | 'view' | 'alerts.ack' | 'devices.manage' | 'registry.manage' | 'reports.read';
+type Permission = 'public' | BridgesPermission | 'view' | 'alerts.ack' | 'devices.manage' | 'registry.manage' | 'reports.read';
 
 interface Op {
   method: 'get' | 'post' | 'put';
@@ -48,6 +49,7 @@ export const OPERATIONS: readonly Op[] = [
   { method: 'post', path: '/api/admin/enroll-tokens', summary: 'a single-use enrollment token and the technician\'s command', permission: 'devices.manage', body: { type: 'application/json', schema: TokenBody } },
   { method: 'get', path: '/api/enroll/ca', summary: 'the installation CA (PEM) a new gateway pins', permission: 'public', produces: 'application/x-pem-file' },
   { method: 'post', path: '/api/enroll', summary: 'trade an enrollment token for gateway credentials', permission: 'public', body: { type: 'application/json', schema: EnrollRequest }, response: EnrollResponse },
+  ...BRIDGE_OPERATIONS,
 ];
 
 const schema = (s: z.ZodType, io: 'input' | 'output') => z.toJSONSchema(s, { io, unrepresentable: 'any', target: 'draft-2020-12' });
@@ -67,7 +69,8 @@ export function openApiDocument(): Record<string, unknown> {
     (paths[op.path] ??= {})[op.method] = {
       summary: op.summary,
       'x-permission': op.permission,
-      ...(op.permission !== 'public' && { security: [{ session: [] }, { bearer: [] }] }),
+      // A dataset push carries the dataset's own token (Bearer), not a user's.
+      ...(op.permission !== 'public' && { security: op.permission === 'dataset-token' ? [{ bearer: [] }] : [{ session: [] }, { bearer: [] }] }),
       ...(params.length + query.length > 0 && { parameters: [...params, ...query] }),
       ...(body && { requestBody: body }),
       responses: {

@@ -18,10 +18,16 @@ export const PERMISSIONS = [
   'reports.read',
   /** command-room users and their API tokens */
   'users.manage',
+  /** file a complaint (operators; a complaint app's API-token user) */
+  'complaints.submit',
+  /** list, read, assign, acknowledge and close complaints; their statistics */
+  'complaints.handle',
+  /** register datasets of other OPD systems and issue their push tokens */
+  'datasets.manage',
 ] as const;
 export type Permission = (typeof PERMISSIONS)[number];
 
-const OPERATOR: readonly Permission[] = ['view', 'alerts.ack'];
+const OPERATOR: readonly Permission[] = ['view', 'alerts.ack', 'complaints.submit', 'complaints.handle'];
 const TECHNICIAN: readonly Permission[] = [...OPERATOR, 'devices.manage'];
 
 export const ROLE_PERMISSIONS: Readonly<Record<Role, readonly Permission[]>> = {

@@ -122,4 +122,45 @@ describe('command room API with roles', () => {
     expect(acked.status).toBe(200);
     expect(await acked.json()).toMatchObject({ id: alert!.id, acknowledgedBy: 'budi' });
   });
+
+  it('routes a complaint to its OPD, which acknowledges and closes it, with response times', async () => {
+    const post = (path: string, who: string, body: unknown, method = 'POST') =>
+      api(path, who, { method, headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body) });
+    expect((await post('/api/complaints/routing', 'budi', { rules: [{ category: 'jalan', opd: 'dukcapil' }] }, 'PUT')).status).toBe(403);
+    expect((await post('/api/complaints/routing', 'ayu', { rules: [{ category: 'jalan', opd: 'dukcapil' }] }, 'PUT')).status).toBe(200);
+    const filed = await post('/api/complaints', 'budi', { category: 'jalan', text: 'Jembatan di Jl. Gajah Mada rusak', address: 'Jl. Gajah Mada 12' });
+    expect(filed.status).toBe(201);
+    const complaint = (await filed.json()) as { id: number; state: string; opd: string };
+    expect(complaint).toMatchObject({ state: 'routed', opd: 'dukcapil' });
+    expect((await post(`/api/complaints/${complaint.id}/close`, 'budi', {})).status).toBe(400); // a close needs a note
+    expect((await post(`/api/complaints/${complaint.id}/ack`, 'budi', { note: 'tim berangkat' })).status).toBe(200);
+    expect((await post(`/api/complaints/${complaint.id}/close`, 'budi', { note: 'jembatan ditambal' })).status).toBe(200);
+    const one = (await (await api(`/api/complaints/${complaint.id}`, 'budi')).json()) as { state: string; history: unknown[] };
+    expect(one.state).toBe('closed');
+    expect(one.history.length).toBeGreaterThanOrEqual(4);
+    const stats = (await (await api('/api/complaints/stats?opd=dukcapil', 'budi')).json()) as Record<string, unknown>;
+    expect(JSON.stringify(stats)).toMatch(/"open":0/);
+  });
+
+  it('takes rows of a registered dataset with its own token, refuses bad rows with reasons, keeps the good ones', async () => {
+    const registered = await api('/api/datasets', 'ayu', {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify({ slug: 'tinggi-sungai', name: 'Tinggi muka air', opd: 'dukcapil', fields: [{ name: 'level', type: 'number', unit: 'cm' }, { name: 'pos', type: 'string' }] }),
+    });
+    expect(registered.status).toBe(201);
+    const { token } = (await registered.json()) as { token: string };
+    const push = (auth: string, body: string, type: string) => api('/api/datasets/tinggi-sungai/rows', undefined, { method: 'POST', headers: { 'Content-Type': type, Authorization: `Bearer ${auth}` }, body });
+    expect((await push('wrong-token-000000000000000000000', '[]', 'application/json')).status).toBe(401);
+    const mixed = await push(token, 'level;pos\n120,5;Pos A\nbanyak;Pos B\n', 'text/csv');
+    expect(mixed.status).toBe(207);
+    expect(JSON.stringify(await mixed.json())).toMatch(/level/);
+    const latest = await eventually(
+      async () => (await (await api('/api/datasets/tinggi-sungai/latest', 'budi')).json()) as { latest?: Record<string, unknown> },
+      (l) => JSON.stringify(l).includes('120.5'),
+      10_000,
+      'the stored row',
+    );
+    expect(JSON.stringify(latest)).toContain('Pos A');
+  });
 });

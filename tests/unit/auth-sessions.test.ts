@@ -54,7 +54,7 @@ describe('login', () => {
   it('accepts a parsed body and a username in any case', async () => {
     const { auth } = await setup();
     const res = await auth.login({ username: ' Budi ', password: PASSWORD }, 'a');
-    expect(res.body).toMatchObject({ username: 'budi', role: 'operator', permissions: ['view', 'alerts.ack'] });
+    expect(res.body).toMatchObject({ username: 'budi', role: 'operator', permissions: ['view', 'alerts.ack', 'complaints.submit', 'complaints.handle'] });
   });
 
   it('gives the same 401 for a wrong password and an unknown user', async () => {
@@ -243,7 +243,7 @@ describe('guard and me', () => {
     expect(auth.guard(operator, 'devices.manage')).toMatchObject({ ok: false, response: { status: 403, body: { error: 'the operator role may not do this (needs "devices.manage")' } } });
     expect(auth.guard(operator, 'alerts.ack')).toEqual({ ok: true, principal: { username: 'budi', role: 'operator', via: 'session' } });
     expect(auth.guard(admin, 'users.manage').ok).toBe(true);
-    expect(auth.me(operator)).toEqual({ status: 200, headers: {}, body: { username: 'budi', role: 'operator', permissions: ['view', 'alerts.ack'] } });
+    expect(auth.me(operator)).toEqual({ status: 200, headers: {}, body: { username: 'budi', role: 'operator', permissions: ['view', 'alerts.ack', 'complaints.submit', 'complaints.handle'] } });
     expect(auth.me({ headers: {} }).status).toBe(401);
   });
 });

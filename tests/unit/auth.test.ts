@@ -15,13 +15,13 @@ describe('roles', () => {
   const who = (role: Role) => ({ role });
   const granted = (role: Role) => PERMISSIONS.filter((p) => can(who(role), p));
 
-  it('operators watch and acknowledge alerts, nothing more', () => {
-    expect(granted('operator')).toEqual(['view', 'alerts.ack']);
+  it('operators watch, acknowledge alerts and handle complaints, nothing more', () => {
+    expect(granted('operator')).toEqual(['view', 'alerts.ack', 'complaints.submit', 'complaints.handle']);
   });
 
   it('technicians add gateways and devices to the operator rights', () => {
-    expect(granted('technician')).toEqual(['view', 'alerts.ack', 'devices.manage']);
-    for (const p of ['registry.manage', 'reports.read', 'users.manage'] as Permission[]) expect(can(who('technician'), p)).toBe(false);
+    expect(granted('technician')).toEqual(['view', 'alerts.ack', 'devices.manage', 'complaints.submit', 'complaints.handle']);
+    for (const p of ['registry.manage', 'reports.read', 'users.manage', 'datasets.manage'] as Permission[]) expect(can(who('technician'), p)).toBe(false);
   });
 
   it('admins may do everything; nobody may do anything without a principal', () => {

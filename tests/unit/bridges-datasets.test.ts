@@ -1,0 +1,223 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { IPoint } from 'influx';
+import { pino } from 'pino';
+import { checkJsonRows, DatasetRegistration, parseRowTime, rowSchema, rowsToPoints } from '../../central/bridges/dataset.js';
+import { checkCsvRows, detectDelimiter } from '../../central/bridges/dataset-csv.js';
+import { datasetSlugOfTopic, ingestMqttDatasetMessage } from '../../central/bridges/mqtt.js';
+import { DatasetBridge, DatasetStore, datasetsPermission, datasetsRoute, type BridgesRequest } from '../../central/bridges/index.js';
+
+const NOW = Date.parse('2026-11-03T02:00:00Z');
+const WITA = { zone: 'Asia/Makassar', nowMs: NOW };
+
+const air = DatasetRegistration.parse({
+  slug: 'kualitas-udara',
+  name: 'Kualitas Udara',
+  opd: 'dlh',
+  fields: [
+    { name: 'pm25', type: 'number', unit: 'µg/m³', min: 0, max: 1000 },
+    { name: 'aqi', type: 'integer', optional: true },
+    { name: 'station', type: 'string', optional: true },
+    { name: 'ok', type: 'boolean', optional: true },
+  ],
+  staleAfterS: 3600,
+});
+
+describe('dataset registration', () => {
+  it('refuses reserved, repeated and malformed field names, and bounds on text fields', () => {
+    const reg = (fields: unknown[]) => DatasetRegistration.safeParse({ slug: 'x', name: 'X', opd: 'dlh', fields });
+    expect(reg([{ name: 'time', type: 'number' }]).error?.issues[0]?.message).toMatch(/reserved/);
+    expect(reg([{ name: 'a', type: 'number' }, { name: 'a', type: 'string' }]).error?.issues[0]).toMatchObject({ path: ['fields', 1, 'name'] });
+    expect(reg([{ name: 'PM 2.5', type: 'number' }]).success).toBe(false);
+    expect(reg([{ name: 'kode', type: 'string', max: 3 }]).error?.issues[0]?.message).toMatch(/number and integer/);
+    expect(reg([{ name: 'a', type: 'number', min: 5, max: 1 }]).error?.issues[0]?.message).toMatch(/min is larger/);
+    expect(reg([]).success).toBe(false);
+    expect(DatasetRegistration.safeParse({ slug: 'Kualitas Udara', name: 'X', opd: 'dlh', fields: [{ name: 'a', type: 'number' }] }).success).toBe(false);
+  });
+});
+
+describe('row validation', () => {
+  it('builds a zod schema from the registration: types, bounds, optional fields, time', () => {
+    const schema = rowSchema(air, WITA);
+    expect(schema.parse({ pm25: 12.5, aqi: '51', station: 'Pantai Losari', ok: 'ya', time: '2026-11-03 08:00' })).toEqual({
+      timeMs: Date.parse('2026-11-03T00:00:00Z'),
+      values: { pm25: 12.5, aqi: 51, station: 'Pantai Losari', ok: true },
+    });
+    expect(schema.parse({ pm25: '7', aqi: null, station: '' })).toEqual({ timeMs: null, values: { pm25: 7 } });
+  });
+
+  it('keeps the good rows and says why each bad one was refused', () => {
+    const result = checkJsonRows(
+      air,
+      {
+        rows: [
+          { pm25: 10, time: '2026-11-03T08:00:00+08:00' },
+          { pm25: -1 },
+          { aqi: 2.5, station: 3 },
+          { pm25: 'banyak', extra: 1 },
+          'x',
+          { pm25: 11, time: '2026-11-03T12:00:00+08:00' },
+          { pm25: 12, time: '1900-01-01' },
+        ],
+      },
+      WITA,
+    );
+    if ('error' in result) throw new Error(result.error);
+    expect(result.rows.map((r) => r.at)).toEqual([1]);
+    expect(result.rejected).toBe(6);
+    expect(result.errors).toEqual([
+      { row: 2, field: 'pm25', message: 'below the minimum 0 µg/m³' },
+      { row: 3, field: 'pm25', message: 'missing: this field is required' },
+      { row: 3, field: 'aqi', message: 'expected a whole number, e.g. 12' },
+      { row: 3, field: 'station', message: 'expected text' },
+      { row: 4, field: 'pm25', message: 'expected a number, e.g. 12.5' },
+      { row: 4, field: 'extra', message: 'unknown field; this dataset has pm25, aqi, station, ok (and time)' },
+      { row: 5, field: null, message: 'a row is an object of field values, e.g. {"pm25": 12.5}' },
+      { row: 6, field: 'time', message: expect.stringMatching(/in the future/) },
+      { row: 7, field: 'time', message: expect.stringMatching(/before the year 2000/) },
+    ]);
+    expect(checkJsonRows(air, { data: [] }, WITA)).toMatchObject({ error: expect.stringMatching(/JSON array of rows/) });
+  });
+
+  it('reads local times in the OPD zone and offsets as given', () => {
+    expect(parseRowTime('2026-11-03T08:00:00+07:00', 'Asia/Makassar', NOW)).toEqual({ ms: Date.parse('2026-11-03T01:00:00Z') });
+    expect(parseRowTime('2026-11-03', 'Asia/Jayapura', NOW)).toEqual({ ms: Date.parse('2026-11-02T15:00:00Z') });
+    expect(parseRowTime('03/11/2026', 'Asia/Makassar', NOW)).toMatchObject({ error: expect.stringMatching(/not a time/) });
+  });
+});
+
+describe('CSV rows', () => {
+  it('reads a semicolon export with a BOM, decimal commas and a "waktu" column', () => {
+    const csv = '\uFEFFWaktu;PM25;AQI;Station\r\n2026-11-03 08:00;12,5;51;"Losari; pantai"\r\n\r\n2026-11-03 09:00;abc;52;Losari\r\n2026-11-03 10:00;;53;\r\n';
+    expect(detectDelimiter(csv)).toBe(';');
+    const result = checkCsvRows(air, csv, WITA);
+    if ('error' in result) throw new Error(result.error);
+    expect(result.rows).toEqual([{ at: 2, timeMs: Date.parse('2026-11-03T00:00:00Z'), values: { pm25: 12.5, aqi: 51, station: 'Losari; pantai' } }]);
+    expect(result.errors).toEqual([
+      { line: 4, field: 'pm25', message: 'expected a number, e.g. 12.5' },
+      { line: 5, field: 'pm25', message: 'missing: this field is required' },
+    ]);
+  });
+
+  it('reads commas and tabs, refuses an unknown header once, and rows with extra cells', () => {
+    const comma = checkCsvRows(air, 'pm25,station\n1.5,"A, B"\n2,C,extra\n', WITA);
+    expect(comma).toMatchObject({ rows: [{ at: 2, values: { pm25: 1.5, station: 'A, B' } }], errors: [{ line: 3, field: null, message: '3 cells, the header has 2 columns' }] });
+    expect(checkCsvRows(air, 'pm25\tok\n3\ttidak\n', WITA)).toMatchObject({ rows: [{ values: { pm25: 3, ok: false } }], errors: [] });
+    const header = checkCsvRows(air, 'pm25;suhu\n1;2\n3;4\n', WITA);
+    expect(header).toEqual({ rows: [], rejected: 2, errors: [{ line: 1, field: 'suhu', message: 'unknown column; this dataset has pm25, aqi, station, ok (and time)' }] });
+    expect(checkCsvRows(air, '', WITA)).toEqual({ error: 'the file is empty: the first line names the fields' });
+    // A comma file keeps "1,5" as text, which is not a number: no silent guess.
+    expect(checkCsvRows(air, 'pm25,aqi\n"1,5",2\n', WITA)).toMatchObject({ errors: [{ line: 2, field: 'pm25' }] });
+  });
+});
+
+describe('points', () => {
+  it('one measurement per dataset, tagged opd and dataset; rows without time never collide', () => {
+    const points = rowsToPoints(air, [
+      { at: 1, timeMs: null, values: { pm25: 1 } },
+      { at: 2, timeMs: null, values: { pm25: 2 } },
+      { at: 3, timeMs: Date.parse('2026-11-03T00:00:00Z'), values: { pm25: 3, ok: true } },
+    ], NOW);
+    expect(points[0]).toEqual({ measurement: 'dataset_kualitas-udara', tags: { opd: 'dlh', dataset: 'kualitas-udara' }, fields: { pm25: 1 }, timestamp: `${NOW}000000` });
+    expect(points[1]!.timestamp).toBe(`${NOW}000001`);
+    expect(points[2]!.timestamp).toBe(`${Date.parse('2026-11-03T00:00:00Z')}000000`);
+  });
+});
+
+describe('dataset routes with a recording sink', () => {
+  const dirs: string[] = [];
+  const stores: DatasetStore[] = [];
+  afterEach(() => {
+    for (const s of stores.splice(0)) s.close();
+    for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
+  });
+
+  function setup() {
+    const dir = mkdtempSync(join(tmpdir(), 'pemda-datasets-'));
+    dirs.push(dir);
+    const store = new DatasetStore(join(dir, 'central.sqlite'));
+    stores.push(store);
+    const written: IPoint[][] = [];
+    let failures = 0;
+    const sink = {
+      write: (points: IPoint[]) => {
+        if (failures > 0 && failures--) return Promise.reject(new Error('connect ECONNREFUSED'));
+        written.push(points);
+        return Promise.resolve();
+      },
+    };
+    const influx = { queryRaw: () => Promise.reject(new Error('not in unit tests')) };
+    const bridge = new DatasetBridge(store, sink, influx, { opds: () => [{ code: 'dlh', zone: 'Asia/Makassar' }] }, pino({ level: 'silent' }), () => NOW);
+    const call = async (method: string, path: string, init: { body?: string; type?: string; authorization?: string; actor?: BridgesRequest['actor'] } = {}) =>
+      (await datasetsRoute(bridge, {
+        method,
+        url: new URL(path, 'http://central'),
+        actor: init.actor,
+        authorization: init.authorization,
+        contentType: init.type,
+        body: () => Promise.resolve(init.body ?? ''),
+      })) as { status: number; body: Record<string, unknown> & { error?: string }; headers?: Record<string, string> };
+    return { bridge, store, written, call, failNext: () => (failures = 1) };
+  }
+
+  it('names the permission each route needs', () => {
+    expect(datasetsPermission('POST', '/api/datasets/kualitas-udara/rows')).toBe('dataset-token');
+    expect(datasetsPermission('GET', '/api/datasets')).toBe('view');
+    expect(datasetsPermission('GET', '/api/datasets/x/latest')).toBe('view');
+    expect(datasetsPermission('POST', '/api/datasets')).toBe('datasets.manage');
+    expect(datasetsPermission('POST', '/api/datasets/x/token')).toBe('datasets.manage');
+    expect(datasetsPermission('GET', '/api/complaints')).toBeUndefined();
+  });
+
+  it('registers, returns the token once, stores only its hash and checks it on push', async () => {
+    const { call, written, store, failNext } = setup();
+    const admin = { username: 'admin' };
+    const json = (v: unknown) => ({ body: JSON.stringify(v), type: 'application/json', actor: admin });
+    expect((await call('POST', '/api/datasets', json({ ...air, opd: 'bpbd' }))).body.error).toMatch(/no OPD bpbd/);
+    const created = await call('POST', '/api/datasets', json(air));
+    expect(created.status).toBe(201);
+    const token = created.body.token as string;
+    expect(token).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    expect((await call('POST', '/api/datasets', json(air))).status).toBe(409);
+    expect(JSON.stringify(store.all())).not.toContain(token);
+
+    const rows = (authorization: string | undefined, body: string, type = 'application/json') => call('POST', '/api/datasets/kualitas-udara/rows', { authorization, body, type });
+    const none = await rows(undefined, '[]');
+    expect(none.status).toBe(401);
+    expect(none.headers?.['WWW-Authenticate']).toMatch(/Bearer/);
+    expect((await rows(`Bearer ${'x'.repeat(43)}`, '[{"pm25":1}]')).status).toBe(401);
+    expect((await call('POST', '/api/datasets/nope/rows', { authorization: `Bearer ${token}`, body: '[]', type: 'application/json' })).status).toBe(404);
+    expect((await rows(`Bearer ${token}`, 'pm25\n1', 'application/xml')).status).toBe(415);
+    expect((await rows(`Bearer ${token}`, '[]')).body.error).toBe('no rows in the request');
+
+    const mixed = await rows(`Bearer ${token}`, JSON.stringify([{ pm25: 5, time: '2026-11-03T09:00:00+08:00' }, { pm25: 'x' }]));
+    expect(mixed).toMatchObject({ status: 207, body: { accepted: 1, rejected: 1, errors: [{ row: 2, field: 'pm25' }], latestRowAt: '2026-11-03T01:00:00.000Z' } });
+    expect(written.flat()).toHaveLength(1);
+    expect((await rows(`Bearer ${token}`, 'pm25;aqi\n1;x\n', 'text/csv')).status).toBe(422);
+    expect((await rows(`Bearer ${token}`, 'pm25\n2\n', 'text/csv')).status).toBe(200);
+
+    failNext();
+    expect((await rows(`Bearer ${token}`, '[{"pm25":3}]')).body.error).toMatch(/nothing was stored; send them again/);
+
+    const listed = (await call('GET', '/api/datasets')).body.datasets as { rowsAccepted: number; rowsRejected: number; latestRowAt: string; stale: boolean }[];
+    expect(listed[0]).toMatchObject({ rowsAccepted: 2, rowsRejected: 2, latestRowAt: new Date(NOW).toISOString(), stale: false });
+
+    const rotated = await call('POST', '/api/datasets/kualitas-udara/token', { actor: admin });
+    expect((await rows(`Bearer ${token}`, '[{"pm25":1}]')).status).toBe(401);
+    expect((await rows(`Bearer ${rotated.body.token as string}`, '[{"pm25":1}]')).status).toBe(200);
+  });
+
+  it('takes the same rows over MQTT, token in the payload', async () => {
+    const { bridge, call, written } = setup();
+    const token = (await call('POST', '/api/datasets', { body: JSON.stringify(air), type: 'application/json', actor: { username: 'admin' } })).body.token as string;
+    const topic = 'pemda/v1/$bridge/datasets/kualitas-udara/rows';
+    expect(datasetSlugOfTopic(topic, 'pemda/v1')).toBe('kualitas-udara');
+    expect(datasetSlugOfTopic('pemda/v1/gw-1/events', 'pemda/v1')).toBeUndefined();
+    expect(await ingestMqttDatasetMessage(bridge, topic, Buffer.from(JSON.stringify({ token, rows: [{ pm25: 4 }] })), 'pemda/v1')).toMatchObject({ status: 200, body: { accepted: 1 } });
+    expect(await ingestMqttDatasetMessage(bridge, topic, Buffer.from(JSON.stringify({ token, csv: 'pm25;aqi\n4,5;3' })), 'pemda/v1')).toMatchObject({ status: 200 });
+    expect(await ingestMqttDatasetMessage(bridge, topic, Buffer.from(JSON.stringify({ token: 'wrong', rows: [] })), 'pemda/v1')).toMatchObject({ status: 401 });
+    expect(written.flat().map((p) => p.fields)).toEqual([{ pm25: 4 }, { pm25: 4.5, aqi: 3 }]);
+  });
+});
