@@ -176,6 +176,14 @@ export class Ingest {
       const employee = this.registry.employee(opd, pin);
       return employee === undefined ? undefined : employee.nip;
     };
+    // Panics go to the wall first: before InfluxDB (a slow or down database must not
+    // hold back an emergency) and before the ack (the alert is committed in SQLite by
+    // then, so an acked panic can never be lost). A resend raises nothing new: the
+    // alert engine dedupes by the record's eventId.
+    for (const r of batch.records) {
+      if (r.kind !== 'panic') continue;
+      if (!this.live.onPanic(gateway, opd, r)) throw new Error(`panic ${r.eventId} (seq ${r.seq}) not acked: no alert engine is running to raise it; the gateway keeps it and resends`);
+    }
     await this.writer.write(batch.records.map((r) => recordToPoint(r, { opd, gateway, nipOf })));
     this.counters.batches++;
     this.counters.records += batch.records.length;

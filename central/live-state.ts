@@ -1,6 +1,6 @@
 import { EventEmitter } from 'node:events';
 import { DateTime } from 'luxon';
-import type { EventRecord, GatewayStatus, Health } from '../protocols/mqtt/payloads.js';
+import type { EventRecord, GatewayStatus, Health, PanicRecord } from '../protocols/mqtt/payloads.js';
 import type { SnapshotHeader } from '../protocols/snapshot/frame.js';
 
 export interface DeviceState {
@@ -32,6 +32,13 @@ export interface RecentPunch {
 }
 
 const RECENT_PUNCHES = 200;
+
+/** A panic record as ingest hands it over, with the office the registry maps its gateway to. */
+export interface PanicEvent {
+  gateway: string;
+  opd: string;
+  record: PanicRecord;
+}
 
 /**
  * What the command room shows right now, kept in memory from what ingest stored:
@@ -102,9 +109,21 @@ export class LiveState extends EventEmitter {
         case 'camera_motion':
           if (r.state === 'start') g.cameras[r.camera] = { ...(g.cameras[r.camera] ?? { state: 'online', at: r.at }), lastMotionAt: r.at };
           break;
+        case 'panic':
+          break; // raised through onPanic, before the batch is acked
       }
     }
     this.changed('records', gateway);
+  }
+
+  /**
+   * Hands a panic to whoever raises alerts, synchronously: ingest calls this before it
+   * acks the batch, so a listener that throws (or no listener at all) leaves the record
+   * at the gateway, which resends it. Returns whether anyone took it.
+   */
+  onPanic(gateway: string, opd: string, record: PanicRecord): boolean {
+    const event: PanicEvent = { gateway, opd, record };
+    return this.emit('panic', event);
   }
 
   onSnapshot(gateway: string, opd: string, header: SnapshotHeader): void {

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { IPoint } from 'influx';
-import type { EventRecord, Health, PunchRecord } from '../protocols/mqtt/payloads.js';
+import type { EventRecord, Health, PanicRecord, PunchRecord } from '../protocols/mqtt/payloads.js';
 
 /**
  * Records to InfluxDB points. A point is keyed by measurement + tags + timestamp, so:
@@ -45,6 +45,7 @@ function eventTimestamp(at: string, seq: number): string {
 
 export function recordToPoint(record: EventRecord, ctx: PointContext): IPoint {
   if (record.kind === 'punch') return punchToPoint(record, ctx);
+  if (record.kind === 'panic') return panicToPoint(record, ctx);
   // Status-like records: a measurement named after the kind, tagged by their device, at `at`.
   const device: Record<string, string> = record.kind === 'camera_status' || record.kind === 'camera_motion' ? { camera: record.camera } : { terminal: record.terminal };
   return {
@@ -55,7 +56,7 @@ export function recordToPoint(record: EventRecord, ctx: PointContext): IPoint {
   };
 }
 
-function statusFields(record: Exclude<EventRecord, PunchRecord>): IPoint['fields'] {
+function statusFields(record: Exclude<EventRecord, PunchRecord | PanicRecord>): IPoint['fields'] {
   switch (record.kind) {
     case 'terminal_status':
     case 'camera_status':
@@ -65,6 +66,29 @@ function statusFields(record: Exclude<EventRecord, PunchRecord>): IPoint['fields
     case 'camera_motion':
       return { state: record.state, topic: record.topic ?? '' };
   }
+}
+
+/**
+ * A panic press: tagged by its input (a handful per office), keyed like a status record
+ * so a resent record overwrites itself. The event id, source and note are fields: the
+ * audit trail of who pressed what, never tags.
+ */
+function panicToPoint(record: PanicRecord, ctx: PointContext): IPoint {
+  return {
+    measurement: 'panic',
+    tags: { opd: ctx.opd, gateway: ctx.gateway, input: record.input },
+    fields: {
+      event_id: record.eventId,
+      via: record.via,
+      cameras: record.cameras.join(','),
+      source: record.source ?? '',
+      note: record.note ?? '',
+      ...(record.lat !== undefined && { lat: record.lat }),
+      ...(record.lon !== undefined && { lon: record.lon }),
+      seq: record.seq,
+    },
+    timestamp: eventTimestamp(record.at, record.seq),
+  };
 }
 
 function punchToPoint(record: PunchRecord, ctx: PointContext): IPoint {

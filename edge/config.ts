@@ -7,6 +7,7 @@ import { ZkTerminalConfig } from './terminals/zk/config.js';
 import { AdmsTerminalConfig } from './terminals/adms/config.js';
 import { R30xTerminalConfig } from './terminals/r30x/config.js';
 import { CameraConfig, SnapshotSettings } from './cameras/config.js';
+import { PanicConfig, panicIssues } from './panic/config.js';
 import { DEFAULT_TOPIC_ROOT, GATEWAY_ID_PATTERN } from '../protocols/mqtt/topics.js';
 
 /**
@@ -62,6 +63,7 @@ export const GatewayConfig = z
     terminals: z.array(TerminalConfig).max(64).default([]),
     cameras: z.array(CameraConfig).max(256).default([]),
     snapshots: SnapshotSettings,
+    panic: PanicConfig,
     adms: z
       .strictObject({
         host: z.string().default('0.0.0.0').describe('address the ADMS push server listens on (the office LAN)'),
@@ -91,6 +93,12 @@ export const GatewayConfig = z
         serials.set(t.serialNumber, i);
       }
     });
+    const terminalPorts = new Map<string, string>();
+    for (const t of cfg.terminals) {
+      const port = t.driver === 'zk' ? t.serialPort : t.driver === 'adms' ? undefined : t.port;
+      if (port !== undefined) terminalPorts.set(port, t.id);
+    }
+    for (const issue of panicIssues(cfg.panic, cameraIds, terminalPorts)) ctx.addIssue({ code: 'custom', ...issue });
   });
 export type GatewayConfig = z.infer<typeof GatewayConfig>;
 

@@ -14,6 +14,7 @@ import { AdmsTerminal } from './terminals/adms/driver.js';
 import { R30xTerminal } from './terminals/r30x/driver.js';
 import type { TerminalContext, TerminalDriver } from './terminals/terminal.js';
 import { RELEASE_VERSION } from '../protocols/version.js';
+import { PanicService } from './panic/service.js';
 
 
 function createTerminal(config: TerminalConfig, ctx: TerminalContext, log: Logger, adms: () => AdmsServer): TerminalDriver {
@@ -46,6 +47,7 @@ export class Gateway {
   private readonly cameras: CameraPoller[];
   private readonly snapshotBudget: SnapshotBudget;
   private readonly startedAtMs = Date.now();
+  readonly panic: PanicService;
 
   constructor(
     private readonly config: GatewayConfig,
@@ -70,8 +72,9 @@ export class Gateway {
     this.snapshotBudget = new SnapshotBudget(config.snapshots.bandwidthKbps);
     const cameraCtx = {
       record: (r: NewRecord) => void this.record(r),
-      publishSnapshot: (camera: string, message: Buffer) => {
-        if (this.publisher.publishSnapshot(camera, message, this.diskBudget !== 'over')) this.snapshotBudget.recordSent(message.length);
+      publishSnapshot: (camera: string, message: Buffer, kind: 'thumb' | 'full') => {
+        // A full frame (on command, at a panic press) is one per camera and asked for: kept even over budget.
+        if (this.publisher.publishSnapshot(camera, message, kind === 'full' || this.diskBudget !== 'over', kind)) this.snapshotBudget.recordSent(message.length);
       },
       framesDir: join(config.gateway.dataDir, 'frames'),
       staleAfterSameFrames: config.snapshots.staleAfterSameFrames,
@@ -90,6 +93,22 @@ export class Gateway {
       },
       log,
       (command) => this.runCommand(command),
+    );
+    this.panic = new PanicService(
+      config.panic,
+      {
+        commit: (record) => {
+          const seq = this.outbox.append(record);
+          if (seq === undefined) throw new Error('the outbox refused the panic record');
+          this.publisher.sendUrgent({ ...record, seq });
+          return seq;
+        },
+        grabFull: (camera) => {
+          const poller = this.cameras.find((c) => c.id === camera);
+          return poller ? poller.grabFull() : Promise.reject(new Error(`no camera "${camera}" on this gateway`));
+        },
+      },
+      log.child({ part: 'panic' }),
     );
   }
 
@@ -117,12 +136,13 @@ export class Gateway {
 
   async start(): Promise<void> {
     const stats = this.outbox.stats();
-    this.log.info({ outboxDepth: stats.depth, lastAckedSeq: stats.lastAckedSeq, terminals: this.terminals.length, cameras: this.cameras.length }, 'gateway starting');
+    this.log.info({ outboxDepth: stats.depth, lastAckedSeq: stats.lastAckedSeq, terminals: this.terminals.length, cameras: this.cameras.length, panicInputs: this.panic.inputCount }, 'gateway starting');
     this.outbox.pruneSeen();
     this.publisher.start();
     for (const t of this.terminals) t.start();
     for (const c of this.cameras) c.start();
     await this.admsServer?.start();
+    await this.panic.start();
     this.healthTimer = setInterval(() => this.reportHealth(), this.config.health.intervalS * 1000);
   }
 
@@ -149,7 +169,7 @@ export class Gateway {
   async stop(): Promise<void> {
     clearInterval(this.healthTimer);
     await this.admsServer?.stop();
-    await Promise.all([...this.terminals, ...this.cameras].map((d) => d.stop()));
+    await Promise.all([this.panic.stop(), ...[...this.terminals, ...this.cameras].map((d) => d.stop())]);
     await this.publisher.stop();
     this.outbox.close();
   }

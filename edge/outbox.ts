@@ -53,8 +53,13 @@ export class Outbox {
       CREATE INDEX IF NOT EXISTS seen_punches_age ON seen_punches(seen_ms);
       CREATE INDEX IF NOT EXISTS records_age ON records(created_ms);
     `);
+    // Urgent records (panic presses) are live whatever their age: sent ahead of the
+    // backlog and never rate-limited. Added to outboxes made by earlier releases.
+    const columns = this.db.prepare<[], { name: string }>('PRAGMA table_info(records)').all();
+    if (!columns.some((c) => c.name === 'urgent')) this.db.exec('ALTER TABLE records ADD COLUMN urgent INTEGER NOT NULL DEFAULT 0');
+    this.db.exec('CREATE INDEX IF NOT EXISTS records_urgent ON records(seq) WHERE urgent = 1');
     this.stmts = {
-      insert: this.db.prepare<[string, number]>('INSERT INTO records (body, created_ms) VALUES (?, ?)'),
+      insert: this.db.prepare<[string, number, number]>('INSERT INTO records (body, created_ms, urgent) VALUES (?, ?, ?)'),
       markSeen: this.db.prepare<[string, number]>('INSERT OR IGNORE INTO seen_punches (key, seen_ms) VALUES (?, ?)'),
       pending: this.db.prepare<[number, number], { seq: number; body: string }>(
         'SELECT seq, body FROM records WHERE seq > ? ORDER BY seq LIMIT ?',
@@ -66,7 +71,10 @@ export class Outbox {
         'SELECT seq, body, created_ms FROM records WHERE created_ms >= ? ORDER BY seq LIMIT ?',
       ),
       older: this.db.prepare<[number, number], { seq: number; body: string; created_ms: number }>(
-        'SELECT seq, body, created_ms FROM records WHERE created_ms < ? ORDER BY seq LIMIT ?',
+        'SELECT seq, body, created_ms FROM records WHERE created_ms < ? AND urgent = 0 ORDER BY seq LIMIT ?',
+      ),
+      urgentOlder: this.db.prepare<[number, number], { seq: number; body: string; created_ms: number }>(
+        'SELECT seq, body, created_ms FROM records WHERE urgent = 1 AND created_ms < ? ORDER BY seq LIMIT ?',
       ),
       getMeta: this.db.prepare<[string], { value: number }>('SELECT value FROM meta WHERE key = ?'),
       setMeta: this.db.prepare<[string, number]>('INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value'),
@@ -117,7 +125,7 @@ export class Outbox {
       // For `pemda-edge status`: the technician's "did my punch arrive?"
       this.stmts.setState.run(`last-punch:${record.terminal}`, JSON.stringify({ employee: record.employee, deviceTime: record.deviceTime, atMs: nowMs }));
     }
-    return Number(this.stmts.insert.run(JSON.stringify(record), nowMs).lastInsertRowid);
+    return Number(this.stmts.insert.run(JSON.stringify(record), nowMs, record.kind === 'panic' ? 1 : 0).lastInsertRowid);
   }
 
   /** A small persisted value for a driver (e.g. a terminal's download cursor). */
@@ -134,12 +142,16 @@ export class Outbox {
     return this.stmts.pending.all(afterSeq, limit).map(toRecord);
   }
 
-  /** Unacked records committed at or after `sinceMs` (live), oldest first. */
+  /**
+   * Live records, oldest first: unacked records committed at or after `sinceMs`, and
+   * urgent ones (panic) of any age, which lead the batch.
+   */
   pendingSince(sinceMs: number, limit: number): PendingRecord[] {
-    return this.stmts.recent.all(sinceMs, limit).map((row) => ({ record: toRecord(row), createdMs: row.created_ms }));
+    const rows = [...this.stmts.urgentOlder.all(sinceMs, limit), ...this.stmts.recent.all(sinceMs, limit)];
+    return rows.slice(0, limit).map((row) => ({ record: toRecord(row), createdMs: row.created_ms }));
   }
 
-  /** Unacked records committed before `beforeMs` (backlog), oldest first. */
+  /** Unacked records committed before `beforeMs` (backlog, urgent ones excepted), oldest first. */
   pendingBefore(beforeMs: number, limit: number): PendingRecord[] {
     return this.stmts.older.all(beforeMs, limit).map((row) => ({ record: toRecord(row), createdMs: row.created_ms }));
   }

@@ -2,7 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { readFileSync } from 'node:fs';
 import mqtt, { type MqttClient } from 'mqtt';
 import type { Logger } from 'pino';
-import { Ack, Birth, CentralState, Command, CommandResult, Death, EventsBatch, Health } from '../protocols/mqtt/payloads.js';
+import { Ack, Birth, CentralState, Command, CommandResult, Death, EventsBatch, Health, type EventRecord } from '../protocols/mqtt/payloads.js';
 import { decodeJson, encodeJson, PayloadError } from '../protocols/mqtt/decode.js';
 import { Topics } from '../protocols/mqtt/topics.js';
 import type { GatewayConfig } from './config.js';
@@ -200,6 +200,23 @@ export class Publisher {
     }, timeout);
   }
 
+  /**
+   * An urgent record (a panic) goes out at once, even while a batch waits for its ack:
+   * a backlog batch must not hold an emergency back. It is sent alone, outside the
+   * in-flight bookkeeping; its ack deletes it from the outbox like any other (selective
+   * ranges), and until then it is still pending, so the next batch may carry it again:
+   * the central dedupes.
+   */
+  sendUrgent(record: EventRecord): void {
+    this.pump();
+    const client = this.client;
+    if (!client?.connected || !this.centralOnline || this.inFlight?.includes(record.seq)) return;
+    const batch: EventsBatch = { v: 1, ackedSeq: this.outbox.lastAckedSeq(), records: [record] };
+    client.publish(this.topics.gateway(this.gw, 'events'), encodeJson(EventsBatch, batch), { qos: 1 }, (err) => {
+      if (err) this.log.warn({ err: err.message, seq: record.seq }, 'urgent publish failed; the next batch carries it');
+    });
+  }
+
   private rewind(): void {
     this.clearInFlight();
     this.pump();
@@ -227,21 +244,25 @@ export class Publisher {
 
   /**
    * Snapshots are latest-wins too, per camera: published at once when the central
-   * can take them, else the newest per camera is kept. Returns whether it was sent.
+   * can take them, else the newest per camera is kept. Full frames (on command, or at
+   * a panic press) are kept apart from thumbnails, so the next thumbnail does not
+   * replace the frame of the moment someone pressed the panic button. Returns whether
+   * it was sent.
    */
-  publishSnapshot(camera: string, message: Buffer, mayStore: boolean): boolean {
+  publishSnapshot(camera: string, message: Buffer, mayStore: boolean, kind: 'thumb' | 'full' = 'thumb'): boolean {
     if (this.client?.connected && this.centralOnline) {
       this.client.publish(this.topics.snapshot(this.gw, camera), message, { qos: 0 });
       return true;
     }
-    if (!mayStore || this.outbox.putLatest(`snapshot:${camera}`, message)) this.droppedSnapshots++;
+    if (!mayStore || this.outbox.putLatest(`${kind === 'full' ? 'full' : 'snapshot'}:${camera}`, message)) this.droppedSnapshots++;
     return false;
   }
 
   /** Delivers what latest-wins classes kept while the central was away. */
   private flushLatest(): void {
     for (const { key, body } of this.outbox.takeLatest()) {
-      const topic = key === 'health' ? this.topics.gateway(this.gw, 'health') : key.startsWith('snapshot:') ? this.topics.snapshot(this.gw, key.slice(9)) : undefined;
+      const [klass, camera] = key.split(/:(.*)/s);
+      const topic = key === 'health' ? this.topics.gateway(this.gw, 'health') : (klass === 'snapshot' || klass === 'full') && camera ? this.topics.snapshot(this.gw, camera) : undefined;
       if (topic) this.client?.publish(topic, body, { qos: 0 });
     }
   }

@@ -4,9 +4,10 @@ import { z } from 'zod';
  * What the command room is alerted about. Severity is fixed per kind so the wall can
  * sort and colour without knowing the rules: critical means attendance data is not
  * reaching the central (or an office is silent); warning means something degrades but
- * punches still flow.
+ * punches still flow. `panic` is critical too and comes first in the open list: a
+ * person in danger, not a device.
  */
-export const ALERT_KINDS = ['gateway-offline', 'terminal-offline', 'no-punches', 'data-stale', 'camera-offline', 'clock-skew', 'disk-full'] as const;
+export const ALERT_KINDS = ['panic', 'gateway-offline', 'terminal-offline', 'no-punches', 'data-stale', 'camera-offline', 'clock-skew', 'disk-full'] as const;
 export const AlertKind = z.enum(ALERT_KINDS);
 export type AlertKind = z.infer<typeof AlertKind>;
 
@@ -14,6 +15,7 @@ export const Severity = z.enum(['critical', 'warning']);
 export type Severity = z.infer<typeof Severity>;
 
 export const SEVERITY: Record<AlertKind, Severity> = {
+  panic: 'critical',
   'gateway-offline': 'critical',
   'terminal-offline': 'critical',
   'no-punches': 'critical',
@@ -29,6 +31,28 @@ const utcTime = z.iso.datetime({ offset: false });
 export const AlertMessage = z.strictObject({ id: z.string().min(1), en: z.string().min(1) });
 export type AlertMessage = z.infer<typeof AlertMessage>;
 
+/**
+ * Alerts raised by an event rather than found by a rule: nothing at the central can see
+ * their cause end, so only an operator's acknowledgement closes them.
+ */
+export const EVENT_KINDS: ReadonlySet<AlertKind> = new Set(['panic']);
+
+/** The press behind a panic alert, and where the wall finds the nearest cameras' newest frames. */
+export const PanicDetails = z.strictObject({
+  eventId: z.uuid().describe('the gateway\'s id of the press; one alert per eventId'),
+  seq: z.number().int().min(1).describe('the record\'s sequence number on its gateway'),
+  input: z.string().min(1),
+  via: z.enum(['modem-line', 'serial-line', 'http']),
+  pressedAt: z.iso.datetime({ offset: false }).describe('when the gateway registered the press'),
+  source: z.string().nullable().describe('who or what pressed: the phone app\'s source, or the alarm panel\'s line'),
+  note: z.string().nullable(),
+  location: z.strictObject({ lat: z.number(), lon: z.number() }).nullable().describe('from the phone app, when it sent one'),
+  cameras: z
+    .array(z.strictObject({ id: z.string().min(1), frameUrl: z.string().describe('GET: the camera\'s newest frame (the full frame taken at the press once it arrived)') }))
+    .describe('the nearest cameras, nearest first'),
+});
+export type PanicDetails = z.infer<typeof PanicDetails>;
+
 export const Alert = z.strictObject({
   id: z.number().int().min(1),
   kind: AlertKind,
@@ -40,7 +64,8 @@ export const Alert = z.strictObject({
   raisedAt: utcTime,
   acknowledgedAt: utcTime.nullable(),
   acknowledgedBy: z.string().nullable(),
-  clearedAt: utcTime.nullable().describe('set when the condition ended; the alert stays in history'),
+  clearedAt: utcTime.nullable().describe('set when the condition ended (a panic: when acknowledged); the alert stays in history'),
+  panic: PanicDetails.optional().describe('only on panic alerts'),
 });
 export type Alert = z.infer<typeof Alert>;
 

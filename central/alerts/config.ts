@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { AlertKind } from './alert.js';
 
 const HHMM = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'a time "HH:mm" (24 h), e.g. "09:00"');
 
@@ -29,6 +30,11 @@ export const AlertsConfig = z
         timeoutMs: z.number().int().min(100).max(120_000).default(5000).describe('one delivery attempt'),
         retryBaseMs: z.number().int().min(1).max(60_000).default(1000).describe('first retry delay; doubles per failed attempt'),
         retryMaxMs: z.number().int().min(1).max(3_600_000).default(60_000).describe('longest delay between attempts'),
+        kinds: z
+          .array(AlertKind)
+          .min(1)
+          .optional()
+          .describe('only alerts of these kinds are pushed, e.g. [panic] for a police desk system; default: every kind'),
       })
       .optional()
       .describe('optional push of alerts to another system (chat bot, ticketing); undelivered notifications survive restarts'),

@@ -2,10 +2,11 @@ import { EventEmitter } from 'node:events';
 import { randomUUID } from 'node:crypto';
 import { DateTime } from 'luxon';
 import type { Logger } from 'pino';
-import type { LiveState } from '../live-state.js';
+import type { LiveState, PanicEvent } from '../live-state.js';
 import type { Registry } from '../registry.js';
-import { AckRequest, alertKey, type Alert, type AlertEvent, type ResponseTime } from './alert.js';
+import { AckRequest, alertKey, EVENT_KINDS, type Alert, type AlertEvent, type ResponseTime } from './alert.js';
 import type { AlertsConfig } from './config.js';
+import * as msg from './messages.js';
 import { evaluateRules, type Heard, type OpdInfo } from './rules.js';
 import { AlertStore } from './store.js';
 import { WebhookSender } from './webhook.js';
@@ -66,6 +67,10 @@ export class AlertEngine extends EventEmitter<AlertEvents> {
     if (change.type === 'health') h.healthMs = at;
     this.heard.set(change.gateway, h);
   };
+  /** Synchronous on purpose: ingest acks the batch only after this returned (see LiveState.onPanic). */
+  private readonly onPanic = (event: PanicEvent): void => {
+    this.raisePanic(event);
+  };
   private readonly onChange = (): void => {
     this.changeTimer ??= setTimeout(() => {
       this.changeTimer = undefined;
@@ -86,6 +91,7 @@ export class AlertEngine extends EventEmitter<AlertEvents> {
     this.store = new AlertStore(dbFile);
     // Listening from construction on: receipt times must not depend on start() having run.
     sources.live.on('change', this.onHeard);
+    sources.live.on('panic', this.onPanic);
     this.sender = config.webhook && new WebhookSender(this.store, config.webhook, log.child({ part: 'webhook' }));
   }
 
@@ -142,26 +148,61 @@ export class AlertEngine extends EventEmitter<AlertEvents> {
   }
 
   /**
+   * Raises the alert for a panic press, once per (gateway, eventId): a record resent
+   * after a lost ack finds its alert and raises nothing. Returns the new alert, or
+   * undefined for a resend. Throws when the engine is stopped, so ingest does not ack
+   * a panic nobody raised.
+   */
+  raisePanic({ gateway, opd, record }: PanicEvent, nowMs = this.clock()): Alert | undefined {
+    if (this.closed) throw new AlertError('the alert engine is stopped');
+    const office = this.sources.registry.opds().find((o) => o.code === opd);
+    const pressedAtMs = Date.parse(record.at);
+    const zone = office?.zone ?? 'Asia/Jakarta';
+    const message = msg.panic({ ...record, gateway, office: office?.name ?? opd, zone, pressedAtMs });
+    const press = { gateway, eventId: record.eventId, seq: record.seq, input: record.input, via: record.via, pressedAtMs, source: record.source, note: record.note, lat: record.lat, lon: record.lon, cameras: record.cameras };
+    const alert = this.store.transaction(() => {
+      if (this.store.panicAlert(gateway, record.eventId)) return undefined;
+      const a = this.store.raisePanic({ kind: 'panic', opd, gateway, device: record.input, message }, press, nowMs);
+      this.enqueue('raised', a, nowMs);
+      return a;
+    });
+    const fields = { kind: 'panic', opd, gateway, device: record.input, eventId: record.eventId, seq: record.seq };
+    if (!alert) {
+      this.log.info(fields, 'panic resent by the gateway: its alert was raised already');
+      return undefined;
+    }
+    this.log.error({ ...fields, alert: alert.id, delayMs: nowMs - pressedAtMs }, alert.message.en);
+    this.emit('raised', alert);
+    this.sender?.kick();
+    return alert;
+  }
+
+  /**
    * Records who acknowledged an alert, once: a second acknowledgement returns the
    * first one unchanged. Undefined for an unknown id; cleared alerts can be
-   * acknowledged too (the response time still counts).
+   * acknowledged too (the response time still counts). A panic is cleared by its
+   * acknowledgement, in the same transaction: no rule can tell that it is over.
    */
   acknowledge(id: number, user: string, nowMs = this.clock()): Alert | undefined {
     const parsed = AckRequest.shape.user.safeParse(user);
     if (!parsed.success) throw new AlertError('acknowledging needs the operator\'s name (1 to 100 characters)');
     const result = this.store.transaction(() => {
       const r = this.store.acknowledge(id, parsed.data, nowMs);
-      if (r?.changed) this.enqueue('acknowledged', r.alert, nowMs);
-      return r;
+      if (!r?.changed) return r && { ...r, cleared: undefined };
+      this.enqueue('acknowledged', r.alert, nowMs);
+      const cleared = EVENT_KINDS.has(r.alert.kind) ? this.store.clear(id, nowMs) : undefined;
+      if (cleared) this.enqueue('cleared', cleared, nowMs);
+      return { ...r, cleared };
     });
     if (!result) return undefined;
     if (result.changed) {
       const a = result.alert;
       this.log.info({ alert: a.id, kind: a.kind, opd: a.opd, gateway: a.gateway, device: a.device, user: a.acknowledgedBy }, 'alert acknowledged');
       this.emit('acknowledged', a);
+      if (result.cleared) this.emit('cleared', result.cleared);
       this.sender?.kick();
     }
-    return result.alert;
+    return result.cleared ?? result.alert;
   }
 
   open(): Alert[] {
@@ -206,6 +247,7 @@ export class AlertEngine extends EventEmitter<AlertEvents> {
     clearTimeout(this.changeTimer);
     this.sources.live.off('change', this.onChange);
     this.sources.live.off('change', this.onHeard);
+    this.sources.live.off('panic', this.onPanic);
     await this.sender?.stop();
     this.store.close();
   }
@@ -220,7 +262,8 @@ export class AlertEngine extends EventEmitter<AlertEvents> {
   }
 
   private enqueue(event: AlertEvent, alert: Alert, nowMs: number): void {
-    if (this.config.webhook) this.store.enqueue(randomUUID(), event, alert, nowMs);
+    const hook = this.config.webhook;
+    if (hook && (hook.kinds === undefined || hook.kinds.includes(alert.kind))) this.store.enqueue(randomUUID(), event, alert, nowMs);
   }
 
   /** Keeps today's count per office in SQLite, so "usually has punches" survives restarts. */

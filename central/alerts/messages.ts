@@ -115,3 +115,41 @@ export const noPunches = (opd: string, byTime: string, zone: string, usualDays: 
   id: `Belum ada absensi hari ini di ${opd} sampai pukul ${byTime} ${zoneName(zone)} (biasanya ada: ${usualDays} dari ${lookback} hari kerja terakhir)`,
   en: `No punches today at ${opd} by ${byTime} ${zoneName(zone)} (usually there are: ${usualDays} of the last ${lookback} working days)`,
 });
+
+/** A press time as an operator says it: date, seconds and the zone's abbreviation. */
+function pressTime(ms: number, zone: string): string {
+  return `${DateTime.fromMillis(ms, { zone }).toFormat('dd-MM-yyyy HH:mm:ss')} ${zoneName(zone)}`;
+}
+
+export interface PanicText {
+  via: 'modem-line' | 'serial-line' | 'http';
+  input: string;
+  gateway: string;
+  office: string;
+  zone: string;
+  pressedAtMs: number;
+  source?: string | undefined;
+  note?: string | undefined;
+  cameras: readonly string[];
+}
+
+/**
+ * The panic alert, read out over the phone to the police desk: what happened, where
+ * (office first), when in the office's own zone, who pressed, and which camera to look at.
+ */
+export const panic = (p: PanicText): AlertMessage => {
+  const at = pressTime(p.pressedAtMs, p.zone);
+  const what: AlertMessage =
+    p.via === 'http'
+      ? { id: `panggilan darurat dari aplikasi${p.source ? ` (${p.source})` : ''}`, en: `emergency call from the phone app${p.source ? ` (${p.source})` : ''}` }
+      : p.via === 'serial-line'
+        ? { id: `alarm ${p.input} berbunyi`, en: `alarm ${p.input} went off` }
+        : { id: `tombol panik ${p.input} ditekan`, en: `panic button ${p.input} pressed` };
+  const panel = p.via === 'serial-line' && p.source ? { id: ` [${p.source}]`, en: ` [${p.source}]` } : { id: '', en: '' };
+  const note = p.note ? { id: `; catatan: ${p.note}`, en: `; note: ${p.note}` } : { id: '', en: '' };
+  const cams = p.cameras.length > 0 ? { id: `; kamera terdekat: ${p.cameras.join(', ')}`, en: `; nearest camera: ${p.cameras.join(', ')}` } : { id: '', en: '' };
+  return {
+    id: `DARURAT di ${p.office}: ${what.id} pukul ${at} (gateway ${p.gateway})${panel.id}${note.id}${cams.id}`,
+    en: `EMERGENCY at ${p.office}: ${what.en} at ${at} (gateway ${p.gateway})${panel.en}${note.en}${cams.en}`,
+  };
+};

@@ -1,6 +1,6 @@
 import { DateTime } from 'luxon';
 import type { GatewayLive } from '../live-state.js';
-import { alertKey, type Alert, type AlertKind, type Finding } from './alert.js';
+import { alertKey, EVENT_KINDS, type Alert, type AlertKind, type Finding } from './alert.js';
 import type { AlertsConfig } from './config.js';
 import * as msg from './messages.js';
 
@@ -83,6 +83,11 @@ export function evaluateRules(input: RuleInput): RuleOutcome {
   for (const a of input.open) {
     const key = alertKey(a);
     if (found.has(key)) continue;
+    // No rule can see a panic end: it stays open until an operator acknowledges it.
+    if (EVENT_KINDS.has(a.kind)) {
+      held.add(key);
+      continue;
+    }
     if (a.kind === 'no-punches') {
       if (unjudgedOpds.has(a.opd)) held.add(key);
       continue;

@@ -13,7 +13,7 @@ export type CameraState = 'online' | 'offline' | 'auth-failed' | 'stale';
 
 export interface CameraContext {
   record(record: NewRecord): void;
-  publishSnapshot(camera: string, message: Buffer): void;
+  publishSnapshot(camera: string, message: Buffer, kind: 'thumb' | 'full'): void;
   framesDir: string;
   staleAfterSameFrames: number;
 }
@@ -91,7 +91,7 @@ export class CameraPoller {
     });
   }
 
-  /** For the "full frame now" command. */
+  /** For the "full frame now" command, and at a panic press. */
   grabFull(): Promise<string> {
     return this.exclusive(async () => {
       const bytes = await this.snapshot('full');
@@ -124,7 +124,7 @@ export class CameraPoller {
         ? await sharp(frame.jpeg).jpeg({ quality: 85 }).toBuffer({ resolveWithObject: true })
         : await sharp(frame.jpeg).resize(thumb.width, thumb.height, { fit: 'inside' }).jpeg({ quality: this.budget.quality(thumb.quality) }).toBuffer({ resolveWithObject: true });
     const message = encodeSnapshot({ camera: this.id, capturedAt, kind, width: image.info.width, height: image.info.height, source: frame.source }, image.data);
-    this.ctx.publishSnapshot(this.id, message);
+    this.ctx.publishSnapshot(this.id, message, kind);
     this.latencyMs = Date.now() - started;
     this.source = frame.source;
     if (kind === 'thumb') {

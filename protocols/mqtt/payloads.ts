@@ -80,7 +80,28 @@ export const CameraMotionRecord = z.strictObject({
 });
 export type CameraMotionRecord = z.infer<typeof CameraMotionRecord>;
 
-export const EventRecord = z.discriminatedUnion('kind', [PunchRecord, TerminalStatusRecord, TerminalClockRecord, CameraStatusRecord, CameraMotionRecord]);
+/**
+ * A panic button press, an alarm panel's alarm line or a phone app's panic call
+ * (docs/panic-button.md). Added to v1 as a new kind: gateways that never send it are
+ * unaffected. The gateway sends it ahead of any backlog, never rate-limited; the central
+ * raises one alert per `eventId`, however often the record is resent.
+ */
+export const PanicRecord = z.strictObject({
+  seq,
+  kind: z.literal('panic'),
+  eventId: z.uuid().describe('chosen by the gateway when it commits the press; the phone app gets it in the 202 answer; the central raises one alert per eventId'),
+  input: deviceId.describe('the panic input as configured on the gateway (a button, an alarm panel, the phone-app endpoint)'),
+  via: z.enum(['modem-line', 'serial-line', 'http']).describe('modem-line: a contact on a serial adapter\'s CTS/DSR/DCD; serial-line: an alarm panel\'s line; http: a phone app'),
+  at: utcTime.describe('when the gateway registered the press'),
+  cameras: z.array(deviceId).max(8).describe('the nearest cameras as configured for the input; a full frame of each follows on the snapshot topic'),
+  source: z.string().min(1).max(200).optional().describe('who or what pressed: the phone app\'s source, or the alarm panel\'s line'),
+  note: z.string().min(1).max(500).optional().describe('free text from the phone app'),
+  lat: z.number().min(-90).max(90).optional().describe('WGS 84 latitude from the phone app'),
+  lon: z.number().min(-180).max(180).optional().describe('WGS 84 longitude from the phone app'),
+});
+export type PanicRecord = z.infer<typeof PanicRecord>;
+
+export const EventRecord = z.discriminatedUnion('kind', [PunchRecord, TerminalStatusRecord, TerminalClockRecord, CameraStatusRecord, CameraMotionRecord, PanicRecord]);
 export type EventRecord = z.infer<typeof EventRecord>;
 
 export const MAX_RECORDS_PER_BATCH = 1000;
