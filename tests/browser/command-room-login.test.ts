@@ -154,7 +154,7 @@ describe.skipIf(!HAVE_CHROMIUM)(`command room login and roles${HAVE_CHROMIUM ? '
     await page.goto(`${base()}/#/admin`);
     await logInThroughForm(page, USERS.admin.username, USERS.admin.password);
     expect(await page.locator('#user-role').textContent()).toBe('Admin');
-    expect(await tabViews(page)).toEqual(['wall', 'absensi', 'kesehatan', 'peringatan', 'perangkat', 'admin']);
+    expect(await tabViews(page)).toEqual(['wall', 'absensi', 'kesehatan', 'peringatan', 'laporan', 'perangkat', 'admin']);
     await expect.poll(() => page.locator('tr.opd-admin-row').count()).toBe(3);
 
     // Coordinates as typed on an Indonesian keyboard (decimal comma).
@@ -202,7 +202,9 @@ describe.skipIf(!HAVE_CHROMIUM)(`command room login and roles${HAVE_CHROMIUM ? '
 
     // Health: two offices on the map, the third listed below it.
     await page.locator('a.tab[data-view="kesehatan"]').click();
-    await expect.poll(() => page.locator('.map-office').count()).toBe(2);
+    // A registry edit sends no "change" event: the page sees the coordinates with its next
+    // state fetch, on the gateway's next health report (every 2 s here) or the 15 s refetch.
+    await expect.poll(() => page.locator('.map-office').count(), { timeout: 5_000 }).toBe(2);
     await expect.poll(() => page.locator(`.map-office[data-opd="${OPD}"]`).getAttribute('data-severity'), { timeout: 10_000 }).toBe('ok');
     expect(await page.locator('.map-office[data-opd="bappeda"]').getAttribute('data-severity')).toBe('warn'); // never connected
     expect(await page.locator('.map-missing').textContent()).toContain('OPD dishub');

@@ -19,6 +19,21 @@ import {
   wallPages,
   zoneAbbr,
 } from '../../central/web/src/model.js';
+import {
+  choiceOf,
+  dayStatus,
+  draftFor,
+  formatDuration,
+  formatHour,
+  formatPeriod,
+  formatShare,
+  mondayOf,
+  performancePath,
+  periodChoice,
+  presencePath,
+  reportErrorKey,
+  shareSeverity,
+} from '../../central/web/src/reports-model.js';
 
 /** The command room's rules, without a browser: staleness, badges, problems first. */
 const NOW = Date.parse('2026-11-26T01:00:00.000Z'); // 08:00 WIB
@@ -274,5 +289,81 @@ describe('OPD form', () => {
     expect(parseOpdDraft({ ...draft, lat: '-5.1' })).toEqual({ ok: false, errors: ['admin.errPair'] });
     expect(parseOpdDraft({ ...draft, lat: '-95', lon: 'timur' })).toEqual({ ok: false, errors: ['admin.errLat', 'admin.errLon'] });
     expect(t('admin.errPair')).toBe('Isi lintang dan bujur, atau kosongkan keduanya.');
+  });
+});
+
+describe('reports', () => {
+  afterEach(() => setLanguage('id'));
+
+  it('asks for the period the form says, a week by its Monday, and names a typo before asking', () => {
+    expect(mondayOf('2026-11-26')).toBe('2026-11-23'); // Thursday
+    expect(mondayOf('2026-11-23')).toBe('2026-11-23');
+    expect(mondayOf('2026-11-29')).toBe('2026-11-23'); // Sunday ends the week
+    expect(mondayOf('2026-03-01')).toBe('2026-02-23');
+    const draft = draftFor('2026-11-26');
+    expect(draft).toEqual({ kind: 'month', month: '2026-11', week: '2026-11-23', day: '2026-11-26' });
+    expect(periodChoice(draft)).toEqual({ ok: true, choice: { param: 'month', value: '2026-11' } });
+    expect(periodChoice({ ...draft, kind: 'week', week: '2026-11-27' })).toEqual({ ok: true, choice: { param: 'week', value: '2026-11-23' } });
+    expect(periodChoice({ ...draft, kind: 'day' })).toEqual({ ok: true, choice: { param: 'day', value: '2026-11-26' } });
+    expect(periodChoice({ ...draft, month: '2026-13' })).toEqual({ ok: false, error: 'rep.errMonth' });
+    expect(periodChoice({ ...draft, kind: 'day', day: '2026-02-30' })).toEqual({ ok: false, error: 'rep.errDate' });
+    expect(periodChoice({ ...draft, kind: 'week', week: '' })).toEqual({ ok: false, error: 'rep.errDate' });
+  });
+
+  it('builds the report addresses, downloads from the period the central answered with', () => {
+    const choice = { param: 'month', value: '2026-11' } as const;
+    expect(presencePath('dinkes', choice)).toBe('/api/reports/presence?opd=dinkes&month=2026-11');
+    expect(presencePath('dinkes', choice, { detail: true })).toBe('/api/reports/presence?opd=dinkes&month=2026-11&detail=true');
+    expect(presencePath('dinkes', { param: 'week', value: '2026-11-23' }, { format: 'xlsx' })).toBe('/api/reports/presence?opd=dinkes&week=2026-11-23&format=xlsx');
+    expect(choiceOf({ kind: 'month', from: '2026-11-01', to: '2026-11-30', label: '2026-11' })).toEqual(choice);
+    expect(choiceOf({ kind: 'week', from: '2026-11-23', to: '2026-11-29', label: '2026-W48' })).toEqual({ param: 'week', value: '2026-11-23' });
+    expect(performancePath('2026-11', { sort: 'response' })).toBe('/api/reports/performance?month=2026-11&sort=response');
+    expect(performancePath('2026-11', { opd: 'dinkes' })).toBe('/api/reports/performance?month=2026-11&opd=dinkes');
+  });
+
+  it('formats shares, durations and periods for id-ID and English', () => {
+    expect(formatShare(0.875)).toBe('87,5%');
+    expect(formatShare(1)).toBe('100%');
+    expect(formatShare(null)).toBe('—');
+    expect([0.95, 0.8, 0.2, null].map(shareSeverity)).toEqual(['ok', 'warn', 'bad', 'none']);
+    expect(formatDuration(45)).toBe('45 dtk');
+    expect(formatDuration(252.4)).toBe('4 mnt 12 dtk');
+    expect(formatDuration(600)).toBe('10 mnt');
+    expect(formatDuration(3900)).toBe('1 jam 5 mnt');
+    expect(formatDuration(null)).toBe('—');
+    expect(formatPeriod({ kind: 'month', from: '2026-11-01', to: '2026-11-30' })).toBe('November 2026');
+    expect(formatPeriod({ kind: 'week', from: '2026-11-23', to: '2026-11-29' })).toBe('Minggu 23 Nov s.d. 29 Nov 2026');
+    expect(formatHour('2026-11-01T00:00:00Z', 'Asia/Makassar')).toBe('1 Nov 08.00 WITA');
+    setLanguage('en');
+    expect(formatShare(0.875)).toBe('87.5%');
+    expect(formatDuration(252)).toBe('4 min 12 s');
+    expect(formatPeriod({ kind: 'day', from: '2026-11-26', to: '2026-11-26' })).toMatch(/^Thursday,? 26 November 2026$/); // the comma differs between ICU versions
+    expect(formatPeriod({ kind: 'week', from: '2026-11-23', to: '2026-11-29' })).toBe('Week 23 Nov to 29 Nov 2026');
+  });
+
+  it('says what a day was, as the report files do', () => {
+    const day = { date: '2026-11-26', kind: 'workday', future: false, pending: false, in: '07:50:00', out: '16:05:00', punches: 2, present: true, absent: false, lateMinutes: 0, earlyLeaveMinutes: 0, missingIn: false, missingOut: false, offDayPresence: false } as const;
+    expect(dayStatus(day, true)).toEqual({ key: 'rep.st.present', severity: 'ok' });
+    expect(dayStatus({ ...day, lateMinutes: 20 }, true)).toEqual({ key: 'rep.st.present', severity: 'warn' });
+    expect(dayStatus({ ...day, present: false, absent: true, punches: 0 }, true)).toEqual({ key: 'rep.st.absent', severity: 'bad' });
+    expect(dayStatus({ ...day, present: false, pending: true, punches: 0 }, true)).toEqual({ key: 'rep.st.notYet', severity: 'warn' });
+    expect(dayStatus({ ...day, present: false, pending: true, punches: 0 }, false)).toBeNull();
+    expect(dayStatus({ ...day, kind: 'holiday', present: false, offDayPresence: true }, true)?.key).toBe('rep.st.offDay');
+    expect(dayStatus({ ...day, future: true }, true)?.key).toBe('rep.st.future');
+  });
+
+  it('turns every failure into a sentence that says what to do', () => {
+    expect([0, 400, 403, 404, 500, 502, 503, 418].map((s) => reportErrorKey(s, false))).toEqual([
+      'rep.err.network',
+      'rep.err.400',
+      'rep.err.403',
+      'rep.err.404',
+      'rep.err.500',
+      'rep.err.502',
+      'rep.err.503',
+      'rep.err.other',
+    ]);
+    expect(reportErrorKey(0, true)).toBe('rep.err.timeout');
+    expect(t('rep.err.503', { error: 'connect ECONNREFUSED' })).toMatch(/^InfluxDB tidak terjangkau: .*Rincian: connect ECONNREFUSED$/);
   });
 });

@@ -2,7 +2,8 @@
  * The central's HTTP API as the browser sees it. A mirror of what central/http.ts
  * sends (GatewayLive and RecentPunch in central/live-state.ts, Registry.opds(), the
  * Health payload in protocols/mqtt/payloads.ts, Alert in central/alerts/alert.ts, the
- * admin routes in central/admin/routes.ts, the roles in central/auth/roles.ts), written
+ * admin routes in central/admin/routes.ts, the roles in central/auth/roles.ts, the
+ * reports in central/reports/api.ts and performance.ts), written
  * out here because the browser build must not pull in Node-only modules. Only the
  * fields the pages use are listed.
  */
@@ -100,7 +101,16 @@ export interface ApiCamera {
 // ---------------------------------------------------------------- login
 
 export type ApiRole = 'operator' | 'technician' | 'admin';
-export type ApiPermission = 'view' | 'alerts.ack' | 'devices.manage' | 'registry.manage' | 'reports.read' | 'users.manage';
+export type ApiPermission =
+  | 'view'
+  | 'alerts.ack'
+  | 'devices.manage'
+  | 'registry.manage'
+  | 'reports.read'
+  | 'users.manage'
+  | 'complaints.submit'
+  | 'complaints.handle'
+  | 'datasets.manage';
 
 /** POST /api/auth/login, GET /api/auth/me */
 export interface ApiMe {
@@ -195,4 +205,120 @@ export interface ApiEnrollToken {
   expiresAt: string;
   /** The pemda-edge enroll command to run on the new box. */
   command: string;
+}
+
+// ---------------------------------------------------------------- reports
+
+/** Whole calendar days in the OPD's zone, both ends included. */
+export interface ApiReportPeriod {
+  kind: 'day' | 'week' | 'month';
+  from: string;
+  to: string;
+  /** "2026-11", "2026-W48", "2026-11-26". */
+  label: string;
+}
+
+export interface ApiPresenceTotals {
+  /** Workdays up to today. */
+  workDays: number;
+  present: number;
+  absent: number;
+  lateDays: number;
+  lateMinutes: number;
+  earlyLeaveDays: number;
+  earlyLeaveMinutes: number;
+  missingIn: number;
+  missingOut: number;
+  /** Punched on a weekend or holiday. */
+  offDayPresence: number;
+  punches: number;
+}
+
+/** One date of one employee (GET /api/reports/presence?...&detail=true). */
+export interface ApiPresenceDay {
+  date: string;
+  kind: 'workday' | 'weekend' | 'holiday';
+  /** The holiday's name, on holidays. */
+  holiday?: string;
+  /** After today in the OPD's zone: nothing counted. */
+  future: boolean;
+  /** Future, or today before its end time: absence, early leave and a missing check-out not counted yet. */
+  pending: boolean;
+  /** HH:mm:ss in the OPD's zone. */
+  in: string | null;
+  out: string | null;
+  punches: number;
+  present: boolean;
+  absent: boolean;
+  lateMinutes: number;
+  earlyLeaveMinutes: number;
+  missingIn: boolean;
+  missingOut: boolean;
+  offDayPresence: boolean;
+}
+
+export interface ApiPresenceEmployee {
+  /** The terminal user id. */
+  pin: string;
+  nip: string | null;
+  /** null for an id that is on no roster. */
+  name: string | null;
+  /** unknown: never on the roster when punching; not-on-roster: was, is no longer. null: on the roster. */
+  flag: 'unknown' | 'not-on-roster' | null;
+  /** The central's note in Bahasa Indonesia, e.g. "tidak lagi di daftar pegawai OPD; sekarang di OPD dinkes". */
+  note: string | null;
+  totals: ApiPresenceTotals;
+  /** Only with detail=true. */
+  days?: ApiPresenceDay[];
+}
+
+/** GET /api/reports/presence?opd=CODE&month=|week=|day=[&detail=true] */
+export interface ApiPresenceReport {
+  opd: { code: string; name: string; zone: string };
+  /** `description` is in Bahasa Indonesia, as in the files. */
+  period: ApiReportPeriod & { description: string };
+  generatedAt: string;
+  /** The schedule in words (Bahasa Indonesia), e.g. "mon,tue,wed,thu,fri 07:30-16:00, toleransi 0 menit". */
+  schedule: string;
+  /** Holiday file names used; empty: none found. */
+  holidayFiles: string[];
+  /** The central's remarks in English (no schedule in the seed, a missing holiday file). */
+  warnings: string[];
+  /** Roster employees only. */
+  totals: ApiPresenceTotals & { employees: number };
+  flagged: { employees: number; punches: number };
+  /** The roster first, then ids punched here that are not on it. */
+  employees: ApiPresenceEmployee[];
+}
+
+export type ApiRankingSort = 'score' | 'workdays' | 'uptime' | 'cameras' | 'response';
+
+export interface ApiHourWindow {
+  from: string;
+  to: string;
+  hours: number;
+}
+
+/** Shares are 0..1; null: nothing to judge. */
+export interface ApiOfficePerformance {
+  opd: { code: string; name: string; zone: string };
+  period: ApiReportPeriod;
+  generatedAt: string;
+  workdays: { planned: number; withPunches: number; share: number | null; withoutPunches: string[] };
+  gateways: { window: ApiHourWindow; list: { gateway: string; hoursReported: number; share: number | null }[]; average: number | null };
+  cameras: { window: ApiHourWindow; list: { gateway: string; camera: string; hoursWithFrames: number; share: number | null }[]; average: number | null };
+  alerts: { count: number; acknowledged: number; unacknowledged: number; medianS: number | null; p90S: number | null; withinTargetShare: number | null };
+  score: number | null;
+}
+
+export interface ApiRankedOffice extends ApiOfficePerformance {
+  rank: number;
+}
+
+/** GET /api/reports/performance?month=YYYY-MM[&sort=...] */
+export interface ApiPerformanceRanking {
+  period: ApiReportPeriod;
+  generatedAt: string;
+  sort: ApiRankingSort;
+  offices: ApiRankedOffice[];
 }

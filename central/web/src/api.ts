@@ -15,6 +15,8 @@ export class ApiError extends Error {
     message: string,
     /** From Retry-After on 429 (seconds). */
     readonly retryAfterS?: number,
+    /** No answer within the request's time limit (status 0): slow, not necessarily down. */
+    readonly timedOut = false,
   ) {
     super(message);
   }
@@ -36,6 +38,8 @@ export interface RequestOptions {
   csv?: string;
   /** A 401 is the expected answer here (login, "who am I"): no login form for it. */
   quiet401?: boolean;
+  /** Give up after this long; default 10 s. Reports read InfluxDB and may take longer. */
+  timeoutMs?: number;
 }
 
 /** The answer's JSON; an ApiError with the central's `error` text for anything but 2xx. */
@@ -51,9 +55,10 @@ export async function request<T>(path: string, options: RequestOptions = {}): Pr
   }
   let res: Response;
   try {
-    res = await fetch(path, { method: options.method ?? 'GET', headers, body, cache: 'no-store', credentials: 'same-origin', signal: AbortSignal.timeout(TIMEOUT_MS) });
+    res = await fetch(path, { method: options.method ?? 'GET', headers, body, cache: 'no-store', credentials: 'same-origin', signal: AbortSignal.timeout(options.timeoutMs ?? TIMEOUT_MS) });
   } catch (err) {
-    throw new ApiError(0, path, err instanceof Error ? err.message : String(err));
+    const timedOut = err instanceof DOMException && err.name === 'TimeoutError';
+    throw new ApiError(0, path, err instanceof Error ? err.message : String(err), undefined, timedOut);
   }
   if (res.ok) return (await res.json()) as T;
   let message = `HTTP ${res.status}`;

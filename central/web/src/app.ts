@@ -1,8 +1,8 @@
 /// <reference lib="dom" />
 /**
  * The command room web app: one page, one view per address (#/wall, #/absensi,
- * #/kesehatan, #/peringatan, #/perangkat, #/admin[/code], each with an optional
- * ?opd=CODE filter), kept live without reloading:
+ * #/kesehatan, #/peringatan, #/laporan[/kinerja], #/perangkat, #/admin[/code], each
+ * with an optional ?opd=CODE filter), kept live without reloading:
  *  - an EventSource on /api/events; every `change` refetches /api/state, /api/cameras
  *    and the open alerts (one fetch at a time, a change during a fetch causes one
  *    more); `alert-raised|acknowledged|cleared` update the alerts at once (and sound
@@ -32,6 +32,7 @@ import { renderDevices, resetDevices } from './views/devices.js';
 import { renderForbidden } from './views/forbidden.js';
 import { renderHealth } from './views/health.js';
 import { renderLogin, resetLogin } from './views/login.js';
+import { renderReports, resetReports } from './views/reports.js';
 import { renderWall, wallKey, wallReset, wallTick } from './views/wall.js';
 
 const REFETCH_MS = 15_000;
@@ -39,7 +40,7 @@ const STREAM_SILENT_MS = 40_000;
 const DATA_OLD_MS = 45_000;
 const RECENT_REFETCH_MS = 10_000;
 
-type View = 'wall' | 'absensi' | 'kesehatan' | 'peringatan' | 'perangkat' | 'admin';
+type View = 'wall' | 'absensi' | 'kesehatan' | 'peringatan' | 'laporan' | 'perangkat' | 'admin';
 interface ViewSpec {
   view: View;
   label: MessageKey;
@@ -51,6 +52,7 @@ const VIEWS: ViewSpec[] = [
   { view: 'absensi', label: 'nav.attendance', needs: 'view', render: renderAttendance },
   { view: 'kesehatan', label: 'nav.health', needs: 'view', render: renderHealth },
   { view: 'peringatan', label: 'nav.alerts', needs: 'view', render: renderAlerts },
+  { view: 'laporan', label: 'nav.reports', needs: 'reports.read', render: renderReports },
   { view: 'perangkat', label: 'nav.devices', needs: 'devices.manage', render: renderDevices },
   { view: 'admin', label: 'nav.admin', needs: 'registry.manage', render: renderAdmin },
 ];
@@ -255,6 +257,7 @@ function loggedIn(): void {
   data = undefined;
   resetDevices();
   resetAdmin();
+  resetReports();
   enterApp();
 }
 
@@ -296,6 +299,7 @@ async function logout(): Promise<void> {
   resetLogin();
   resetDevices();
   resetAdmin();
+  resetReports();
   // A kiosk wall goes back to showing the wall, not to a login for the page just left.
   const { spec, opd } = route();
   if (spec.needs !== 'view') history.replaceState(null, '', href('wall', opd));
