@@ -28,7 +28,7 @@ import { enrollTokenMain, pkiMain } from './cli/security.js';
 import { Auth, UserStore, userMain } from './auth/index.js';
 import { AlertEngine } from './alerts/index.js';
 import type { ReportsSources } from './reports/api.js';
-import { openBridges } from './bridges/index.js';
+import { complaintFigures, openBridges } from './bridges/index.js';
 import { loadHolidays } from './reports/build.js';
 import { monthPeriod } from './reports/period.js';
 import { SystemdNotifier } from '../host/sd-notify.js';
@@ -158,6 +158,7 @@ async function run(configFile: string): Promise<void> {
     seedFile: config.registry.seed,
     holidayDir,
     responseTimes: (opd, fromMs, toMs) => alerts.responseTimes(opd, fromMs, toMs),
+    complaintFigures: (opd, fromMs, toMs) => complaintFigures(bridges.complaints.store.times(fromMs, toMs), opd),
   };
   // Its own writer: a bad dataset batch never holds back gateway acks.
   const datasetWriter = new InfluxWriter(influx, config.influx, log.child({ part: 'influx-datasets' }));

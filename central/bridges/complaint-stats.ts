@@ -82,3 +82,13 @@ export function complaintStats(complaints: readonly ComplaintTimes[]): OpdCompla
   });
   return stats.sort((a, b) => (a.opd === null ? 1 : b.opd === null ? -1 : a.opd.localeCompare(b.opd)));
 }
+
+/** One OPD's figures in the office performance report's shape (central/reports/performance.ts). */
+export function complaintFigures(
+  times: readonly ComplaintTimes[],
+  opd: string,
+): { received: number; open: number; acknowledgeMedianS: number | null; acknowledgeP90S: number | null; closeMedianS: number | null; closeP90S: number | null } {
+  const s = complaintStats(times.filter((t) => t.opd === opd))[0];
+  if (!s) return { received: 0, open: 0, acknowledgeMedianS: null, acknowledgeP90S: null, closeMedianS: null, closeP90S: null };
+  return { received: s.received, open: s.open, acknowledgeMedianS: s.acknowledge.medianS, acknowledgeP90S: s.acknowledge.p90S, closeMedianS: s.close.medianS, closeP90S: s.close.p90S };
+}

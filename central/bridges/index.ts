@@ -50,3 +50,4 @@ export function openBridges(o: BridgesOptions): Bridges {
     },
   };
 }
+export { complaintFigures, complaintStats, type OpdComplaintStats } from './complaint-stats.js';

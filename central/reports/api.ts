@@ -2,7 +2,7 @@ import { basename, dirname, resolve } from 'node:path';
 import { Writable } from 'node:stream';
 import { z } from 'zod';
 import { ConfigError } from '../../protocols/config-file.js';
-import { buildPerformance, buildPresence, buildRanking, describeSchedule, resolveOffice, seedSchedules, UnknownOpdError, type ReportContext, type ResponseTimesFn, type RosterSource } from './build.js';
+import { buildPerformance, buildPresence, buildRanking, describeSchedule, resolveOffice, seedSchedules, UnknownOpdError, type ComplaintFiguresFn, type ReportContext, type ResponseTimesFn, type RosterSource } from './build.js';
 import { toCsv, writeXlsx } from './export.js';
 import { dayPeriod, describePeriod, monthPeriod, PeriodError, weekPeriod, type Period } from './period.js';
 import { RankingSort } from './performance.js';
@@ -31,6 +31,8 @@ export interface ReportsSources {
   holidayDir?: string | undefined;
   /** Alert response times, e.g. (opd, from, to) => alertEngine.responseTimes(opd, from, to). */
   responseTimes: ResponseTimesFn;
+  /** Complaint figures per OPD (central/bridges); absent: the performance shows none. */
+  complaintFigures?: ComplaintFiguresFn;
   /** Report time; default the system clock. */
   clock?: () => Date;
   /** Page size of the punch query (tests). */
@@ -179,8 +181,8 @@ async function performance(sources: ReportsSources, query: Record<string, string
   if (!q.success) return bad(q.error);
   const { opd, sort = 'score', period } = q.data;
   const ctx = context(sources);
-  if (opd !== undefined) return { status: 200, body: await buildPerformance(ctx, resolveOffice(ctx, opd, period), period, sources.responseTimes) };
-  const offices = await buildRanking(ctx, period, sources.responseTimes, sort);
+  if (opd !== undefined) return { status: 200, body: await buildPerformance(ctx, resolveOffice(ctx, opd, period), period, sources.responseTimes, sources.complaintFigures) };
+  const offices = await buildRanking(ctx, period, sources.responseTimes, sort, sources.complaintFigures);
   return { status: 200, body: { period, generatedAt: ctx.now.toISOString(), sort, offices } };
 }
 

@@ -162,7 +162,10 @@ export async function buildPresence(ctx: ReportContext, office: Office, period: 
 const OPS_RETENTION_MS = Number.parseInt(RETENTION.ops.duration, 10) * 24 * 3600 * 1000;
 
 /** Performance of one OPD; throws InfluxReadError when InfluxDB cannot be read. */
-export async function buildPerformance(ctx: ReportContext, office: Office, period: Period, responseTimes: ResponseTimesFn): Promise<OfficePerformance> {
+/** Complaint figures of an OPD for [fromMs, toMs), or null when there is no complaint data. */
+export type ComplaintFiguresFn = (opd: string, fromMs: number, toMs: number) => OfficePerformance['complaints'];
+
+export async function buildPerformance(ctx: ReportContext, office: Office, period: Period, responseTimes: ResponseTimesFn, complaints?: ComplaintFiguresFn): Promise<OfficePerformance> {
   const { opd } = office;
   const range = periodUtcRange(period, opd.zone);
   const activity = await readInflux(ctx.influx, `activity of OPD ${opd.code}`, () => fetchActivity(influxFor(ctx.influx), opd.code, office.gateways, range));
@@ -177,6 +180,7 @@ export async function buildPerformance(ctx: ReportContext, office: Office, perio
     cameras: activity.cameras,
     alerts: responseTimes(opd.code, range.start.getTime(), range.end.getTime()),
     opsRetentionMs: OPS_RETENTION_MS,
+    complaints: complaints?.(opd.code, range.start.getTime(), range.end.getTime()) ?? null,
   });
 }
 
@@ -184,7 +188,7 @@ export async function buildPerformance(ctx: ReportContext, office: Office, perio
 const RANKING_CONCURRENCY = 4;
 
 /** Every OPD of the registry, ranked; the first InfluxDB failure fails the ranking. */
-export async function buildRanking(ctx: ReportContext, period: Period, responseTimes: ResponseTimesFn, sort: RankingSort): Promise<RankedOffice[]> {
+export async function buildRanking(ctx: ReportContext, period: Period, responseTimes: ResponseTimesFn, sort: RankingSort, complaints?: ComplaintFiguresFn): Promise<RankedOffice[]> {
   const holidays = loadHolidays(ctx.holidays, period);
   const offices = ctx.roster.opds().map((o) => resolveOffice(ctx, o.code, period, holidays));
   const results: OfficePerformance[] = new Array<OfficePerformance>(offices.length);
@@ -192,7 +196,7 @@ export async function buildRanking(ctx: ReportContext, period: Period, responseT
   const worker = async (): Promise<void> => {
     for (let i = next++; i < offices.length; i = next++) {
       const office = offices[i];
-      if (office) results[i] = await buildPerformance(ctx, office, period, responseTimes);
+      if (office) results[i] = await buildPerformance(ctx, office, period, responseTimes, complaints);
     }
   };
   await Promise.all(Array.from({ length: Math.min(RANKING_CONCURRENCY, offices.length) }, worker));

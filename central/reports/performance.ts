@@ -51,6 +51,17 @@ export const OfficePerformance = z.strictObject({
     p90S: z.number().nullable(),
     withinTargetShare: Share.describe(`acknowledged within ${RESPONSE_TARGET_S} s, of all alerts`),
   }),
+  complaints: z
+    .strictObject({
+      received: z.number().int(),
+      open: z.number().int(),
+      acknowledgeMedianS: z.number().nullable().describe('received -> acknowledged, acknowledged complaints only'),
+      acknowledgeP90S: z.number().nullable(),
+      closeMedianS: z.number().nullable().describe('received -> closed'),
+      closeP90S: z.number().nullable(),
+    })
+    .nullable()
+    .describe('citizen complaints routed to the OPD in the period (docs/bridges.md); shown, not part of the score; null when the central has no complaint data'),
   score: Share.describe('mean of the shares that are not null'),
 });
 export type OfficePerformance = z.infer<typeof OfficePerformance>;
@@ -71,6 +82,8 @@ export interface PerformanceInput {
   alerts: readonly { seconds: number | null }[];
   /** How long ops.* data is kept: camera hours older than now minus this are not judged. */
   opsRetentionMs: number;
+  /** Complaint figures of the OPD for the period, when the central keeps complaints. */
+  complaints?: OfficePerformance['complaints'];
 }
 
 const round = (x: number, digits: number): number => Math.round(x * 10 ** digits) / 10 ** digits;
@@ -188,6 +201,7 @@ export function computePerformance(input: PerformanceInput): OfficePerformance {
     gateways: { window: windowJson(gw), list: gatewayList, average: gatewayAverage },
     cameras: { window: windowJson(cam), list: cameraList, average: cameraAverage },
     alerts,
+    complaints: input.complaints ?? null,
     score: mean([days.share, gatewayAverage, cameraAverage, alerts.withinTargetShare]),
   };
 }

@@ -140,6 +140,11 @@ describe('command room API with roles', () => {
     expect(one.history.length).toBeGreaterThanOrEqual(4);
     const stats = (await (await api('/api/complaints/stats?opd=dukcapil', 'budi')).json()) as Record<string, unknown>;
     expect(JSON.stringify(stats)).toMatch(/"open":0/);
+    // The same figures judge the office in its performance report (month in the OPD's zone).
+    const month = new Intl.DateTimeFormat('sv-SE', { timeZone: 'Asia/Makassar', year: 'numeric', month: '2-digit' }).format(new Date());
+    const perf = await api(`/api/reports/performance?opd=dukcapil&month=${month}`, 'ayu');
+    expect(perf.status).toBe(200);
+    expect(((await perf.json()) as { complaints: unknown }).complaints).toMatchObject({ received: 1, open: 0, acknowledgeMedianS: expect.any(Number) as unknown, closeMedianS: expect.any(Number) as unknown });
   });
 
   it('takes rows of a registered dataset with its own token, refuses bad rows with reasons, keeps the good ones', async () => {
