@@ -4,7 +4,10 @@ import { MAX_JSON_PAYLOAD_BYTES } from '../protocols/mqtt/decode.js';
 import { MAX_SNAPSHOT_BYTES } from '../protocols/snapshot/frame.js';
 import { CENTRAL_USERNAME, verifyPassword } from './credentials.js';
 
-export type Principal = { role: 'central' } | { role: 'gateway'; gateway: string } | { role: 'anonymous' };
+export type Principal = { role: 'central' } | { role: 'gateway'; gateway: string } | { role: 'dataset'; slug: string } | { role: 'anonymous' };
+
+/** MQTT user names of dataset publishers (docs/bridges.md): `dataset:{slug}`, password the push token. */
+const DATASET_USER = /^dataset:([a-z0-9][a-z0-9_-]{0,47})$/;
 
 export interface AclOptions {
   /** 'required': only known identities; 'off': anyone (a warning is logged at start). */
@@ -13,6 +16,8 @@ export interface AclOptions {
   centralPassword: string;
   /** The stored hash of a gateway's password, if it has one. */
   gatewayHash(gateway: string): string | undefined;
+  /** Whether `token` is the push token of dataset `slug` (central/bridges); absent: no dataset logins. */
+  datasetToken?(slug: string, token: string): boolean;
   /** Failed logins per address per minute before refusing without checking. */
   maxFailuresPerMinute?: number;
 }
@@ -49,6 +54,8 @@ export class BrokerAcl {
       const hash = this.options.gatewayHash(username);
       if (hash !== undefined && (await verifyPassword(secret, hash))) return { role: 'gateway', gateway: username };
     }
+    const dataset = DATASET_USER.exec(username ?? '');
+    if (dataset && this.options.datasetToken?.(dataset[1]!, secret)) return { role: 'dataset', slug: dataset[1]! };
     return this.refuse(remote, username, 'unknown gateway or wrong password', [...recent, now]);
   }
 
@@ -64,6 +71,10 @@ export class BrokerAcl {
     const parsed = this.topics.parse(topic);
     const limit = parsed?.kind === 'snapshot' ? MAX_SNAPSHOT_BYTES : MAX_JSON_PAYLOAD_BYTES;
     if (bytes > limit) return `${bytes} bytes is over the ${limit}-byte limit for ${parsed?.kind ?? 'this topic'}`;
+    if (principal.role === 'dataset') {
+      const own = `${this.options.topicRoot}/$bridge/datasets/${principal.slug}/rows`;
+      return topic === own ? undefined : `dataset ${principal.slug} may publish only to ${own}`;
+    }
     if (principal.role !== 'gateway') return undefined;
     if (!parsed || parsed.gateway !== principal.gateway) return `gateway ${principal.gateway} may publish only under ${this.options.topicRoot}/${principal.gateway}/`;
     if (parsed.kind === 'ack' || parsed.kind === 'cmd') return `gateway ${principal.gateway} may not publish ${parsed.kind}`;
@@ -71,6 +82,8 @@ export class BrokerAcl {
   }
 
   checkSubscribe(principal: Principal, filter: string): string | undefined {
+    // Dataset payloads carry push tokens: a publisher reads nothing.
+    if (principal.role === 'dataset') return `dataset ${principal.slug} may only publish its rows`;
     if (principal.role !== 'gateway') return undefined;
     const own = [this.topics.gateway(principal.gateway, 'ack'), this.topics.gateway(principal.gateway, 'cmd'), this.topics.centralState(), this.topics.centralStates()];
     return own.includes(filter) ? undefined : `gateway ${principal.gateway} may subscribe only to its ack, cmd and the central state`;
@@ -79,7 +92,8 @@ export class BrokerAcl {
   /** Counts and logs a refused publish (it never reaches ingest). */
   refusedPublish(principal: Principal, topic: string, reason: string): void {
     this.refusedPublishes++;
-    this.log.warn({ principal: principal.role === 'gateway' ? principal.gateway : principal.role, topic }, `MQTT publish refused: ${reason}`);
+    const who = principal.role === 'gateway' ? principal.gateway : principal.role === 'dataset' ? `dataset:${principal.slug}` : principal.role;
+    this.log.warn({ principal: who, topic }, `MQTT publish refused: ${reason}`);
   }
 }
 

@@ -22,6 +22,8 @@ export interface IngestOptions {
   instance?: string;
   /** Shared-subscription group: each message of events/health/snapshots goes to one aggregator of the group. */
   sharedGroup?: string;
+  /** Other topics this client takes in, outside the gateway contract (dataset rows of central/bridges). */
+  extra?: { filter: string; handle: (topic: string, payload: Buffer) => void };
 }
 
 export interface IngestCounters {
@@ -108,6 +110,7 @@ export class Ingest {
           [this.topics.allGateways('status')]: { qos: 1 },
           [shared(this.topics.allGateways('health'))]: { qos: 0 },
           [shared(`${this.options.topicRoot}/+/snapshot/+`)]: { qos: 0 },
+          ...(this.options.extra && { [shared(this.options.extra.filter)]: { qos: 1 } }),
         },
         (err) => {
           if (err) return this.log.error({ err: err.message }, 'ingest cannot subscribe');
@@ -121,7 +124,10 @@ export class Ingest {
 
   private onMessage(topic: string, payload: Buffer): void {
     const parsed = this.topics.parse(topic);
-    if (!parsed) return;
+    if (!parsed) {
+      this.options.extra?.handle(topic, payload);
+      return;
+    }
     const { gateway } = parsed;
     // Chain per gateway: ordering matters for acks and for birth/death.
     const previous = this.chains.get(gateway) ?? Promise.resolve();

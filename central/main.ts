@@ -28,7 +28,7 @@ import { enrollTokenMain, pkiMain } from './cli/security.js';
 import { Auth, UserStore, userMain } from './auth/index.js';
 import { AlertEngine } from './alerts/index.js';
 import type { ReportsSources } from './reports/api.js';
-import { complaintFigures, openBridges } from './bridges/index.js';
+import { complaintFigures, datasetTopicFilter, ingestMqttDatasetMessage, openBridges } from './bridges/index.js';
 import { loadHolidays } from './reports/build.js';
 import { monthPeriod } from './reports/period.js';
 import { SystemdNotifier } from '../host/sd-notify.js';
@@ -97,6 +97,10 @@ async function run(configFile: string): Promise<void> {
   await prepareInflux(influx, config.influx.database, log);
   const writer = new InfluxWriter(influx, config.influx, log.child({ part: 'influx' }));
 
+  // Its own writer: a bad dataset batch never holds back gateway acks.
+  const datasetWriter = new InfluxWriter(influx, config.influx, log.child({ part: 'influx-datasets' }));
+  const bridges = openBridges({ db: config.registry.db, photoDir: config.complaints.photoDir, sink: datasetWriter, influx, registry, log: log.child({ part: 'bridges' }) });
+
   let broker: EmbeddedBroker | undefined;
   let url = config.mqtt.url;
   const tls = config.tls.dir !== undefined ? loadTlsFiles(config.tls.dir) : undefined;
@@ -107,7 +111,13 @@ async function run(configFile: string): Promise<void> {
   let brokerPorts: { port?: number; tlsPort?: number } = {};
   if (config.broker.embedded) {
     const acl = new BrokerAcl(
-      { auth: config.broker.auth, topicRoot: config.mqtt.topicRoot, centralPassword: secret.password, gatewayHash: (gw) => registry.passwordHash(gw) },
+      {
+        auth: config.broker.auth,
+        topicRoot: config.mqtt.topicRoot,
+        centralPassword: secret.password,
+        gatewayHash: (gw) => registry.passwordHash(gw),
+        datasetToken: (slug, token) => bridges.datasets.verifyToken(slug, token),
+      },
       log.child({ part: 'acl' }),
     );
     if (config.broker.auth === 'off') log.warn('broker.auth is off: any client may connect and publish; set broker.auth: required once gateways have passwords');
@@ -160,13 +170,22 @@ async function run(configFile: string): Promise<void> {
     responseTimes: (opd, fromMs, toMs) => alerts.responseTimes(opd, fromMs, toMs),
     complaintFigures: (opd, fromMs, toMs) => complaintFigures(bridges.complaints.store.times(fromMs, toMs), opd),
   };
-  // Its own writer: a bad dataset batch never holds back gateway acks.
-  const datasetWriter = new InfluxWriter(influx, config.influx, log.child({ part: 'influx-datasets' }));
-  const bridges = openBridges({ db: config.registry.db, photoDir: config.complaints.photoDir, sink: datasetWriter, influx, registry, log: log.child({ part: 'bridges' }) });
   const admin = { enrollment, version: RELEASE_VERSION, caFingerprint: tls && fingerprint(tls.ca) };
   const http = new HttpApi({ ...config.http, tls, anonymousView: config.auth.anonymousView }, { snapshots, live, registry, enrollment, auth, admin, alerts, reports, bridges }, log.child({ part: 'http' }));
   await http.start();
-  const ingest = new Ingest({ ...identity, ...config.mqtt, url, ...(tls && { ca: tls.ca }) }, registry, writer, snapshots, live, log.child({ part: 'ingest' }));
+  const datasetLog = log.child({ part: 'datasets-mqtt' });
+  const extra = {
+    filter: datasetTopicFilter(config.mqtt.topicRoot),
+    handle: (topic: string, payload: Buffer) => {
+      ingestMqttDatasetMessage(bridges.datasets, topic, payload, config.mqtt.topicRoot).then(
+        (result) => {
+          if (result && result.status !== 200) datasetLog.warn({ topic, status: result.status, result: result.body }, 'dataset rows over MQTT refused in part or whole');
+        },
+        (err: unknown) => datasetLog.error({ topic, err: (err as Error).message }, 'dataset rows over MQTT not stored'),
+      );
+    },
+  };
+  const ingest = new Ingest({ ...identity, ...config.mqtt, url, ...(tls && { ca: tls.ca }), extra }, registry, writer, snapshots, live, log.child({ part: 'ingest' }));
   await ingest.start();
   log.info('central ready');
   void systemd.ready(`broker ${url}, HTTP ${config.http.host}:${config.http.port}`);

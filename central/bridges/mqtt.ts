@@ -6,10 +6,9 @@ import type { DatasetBridge, IngestResult } from './datasets.js';
  *   topic   {root}/$bridge/datasets/{slug}/rows          (root: mqtt.topicRoot, default pemda/v1)
  *   payload {"token": "<dataset token>", "rows": [...]}  or  {"token": "...", "csv": "time;pm25\n..."}
  * The token travels in the payload because the subscriber (the central) never sees the
- * publisher's MQTT password. Not wired yet: the central's ingest must subscribe to
- * datasetTopicFilter(root) and call ingestMqttDatasetMessage, and the broker ACL must let
- * dataset publishers publish there (and nobody but the central subscribe, since payloads
- * carry tokens).
+ * publisher's MQTT password. The central's ingest subscribes to datasetTopicFilter(root)
+ * (central/main.ts); the embedded broker's ACL lets `dataset:{slug}` publish only there
+ * and subscribe to nothing (central/broker-acl.ts).
  */
 
 export const datasetTopicFilter = (root: string): string => `${root}/$bridge/datasets/+/rows`;

@@ -74,4 +74,31 @@ describe('broker identities and ACL', () => {
     expect(await cli.exited).toBe(1);
     expect(cli.stderr).toMatch(/no result from gateway gw-a within 2 s/); // connected and published; nobody answered
   });
+
+  it('takes dataset rows over MQTT from the dataset\'s own identity, and only on its own topic', async () => {
+    system.addUser('admin', 'admin', 'kata-sandi-admin-panjang');
+    const cookie = await system.login('admin', 'kata-sandi-admin-panjang');
+    const http = (path: string, init: RequestInit = {}) => fetch(`http://127.0.0.1:${system.httpPort}${path}`, { ...init, headers: { Cookie: cookie, 'Content-Type': 'application/json' } });
+    const registered = await http('/api/datasets', { method: 'POST', body: JSON.stringify({ slug: 'kualitas-udara', name: 'Kualitas udara', opd: 'inspektorat', fields: [{ name: 'pm25', type: 'number', unit: 'µg/m³' }] }) });
+    expect(registered.status).toBe(201);
+    const { token } = (await registered.json()) as { token: string };
+
+    await expect(connect('dataset:kualitas-udara', 'not-the-token')).rejects.toThrow(/Bad username or password/);
+    const publisher = await connect('dataset:kualitas-udara', token);
+    await publisher.publishAsync('pemda/v1/$bridge/datasets/kualitas-udara/rows', JSON.stringify({ token, rows: [{ pm25: 41.5 }, { pm25: 'banyak' }] }), { qos: 1 });
+    await eventually(
+      async () => JSON.stringify(await (await http('/api/datasets/kualitas-udara/latest')).json()),
+      (text) => text.includes('41.5'),
+      10_000,
+      'the MQTT row in InfluxDB',
+    );
+    await system.central!.waitForLog((l) => l.msg === 'dataset rows over MQTT refused in part or whole', 5000, 'the refused row logged');
+    // Its identity reaches nothing else: not a gateway topic, not a subscription.
+    await expect(publisher.subscribeAsync('pemda/v1/#', { qos: 1 })).rejects.toThrow(/Subscribe error/);
+    const closed = new Promise<void>((resolve) => publisher.once('close', () => resolve()));
+    publisher.publish('pemda/v1/gw-a/events', JSON.stringify({ v: 1, ackedSeq: 0, records: [] }), { qos: 1 });
+    await closed;
+    await system.central!.waitForLog((l) => typeof l.msg === 'string' && l.msg.startsWith('MQTT publish refused: dataset kualitas-udara may publish only to'), 5000, 'refusal log');
+    publisher.end(true);
+  });
 });
