@@ -150,7 +150,7 @@ describe.skipIf(!HAVE_CHROMIUM)(`command room alerts${HAVE_CHROMIUM ? '' : ` (${
   it('EN switches every label and the alert texts, and is remembered after a reload', async () => {
     await page.locator('#lang-toggle').click();
     expect(await page.locator('html').getAttribute('lang')).toBe('en');
-    expect(await page.locator('#tabs').textContent()).toBe('Video wallAttendance todayOffice healthAlerts');
+    expect(await page.locator('#tabs').textContent()).toBe('Video wallAttendance todayOffice healthAlertsComplaints');
     expect(await page.locator('.att-table th').first().textContent()).toBe('OPD');
     expect(await page.locator('.att .summary').textContent()).toMatch(/punches today from 1 OPDs/);
     expect(await page.locator('#logout').textContent()).toBe('Log out');
@@ -159,7 +159,7 @@ describe.skipIf(!HAVE_CHROMIUM)(`command room alerts${HAVE_CHROMIUM ? '' : ` (${
 
     await page.reload();
     await page.locator('#user-name').waitFor();
-    expect(await page.locator('#tabs').textContent()).toBe('Video wallAttendance todayOffice healthAlerts');
+    expect(await page.locator('#tabs').textContent()).toBe('Video wallAttendance todayOffice healthAlertsComplaints');
     await page.locator('a.tab[data-view="peringatan"]').click();
     const row = page.locator(`.recent-table tr.alert-row[data-alert-id="${alertId}"]`);
     await row.waitFor();

@@ -79,7 +79,7 @@ describe.skipIf(!HAVE_CHROMIUM)(`command room login and roles${HAVE_CHROMIUM ? '
     expect(await page.locator('.login-form').count()).toBe(1);
   });
 
-  it('operator: back where they were after login, four tabs, name and role in the header; admin pages not allowed', async () => {
+  it('operator: back where they were after login, five tabs, name and role in the header; admin pages not allowed', async () => {
     const page = await freshPage();
     // Straight to a filtered attendance page: the login comes first, then that page.
     await page.goto(`${base()}/#/absensi?opd=${OPD}`);
@@ -88,7 +88,7 @@ describe.skipIf(!HAVE_CHROMIUM)(`command room login and roles${HAVE_CHROMIUM ? '
     await page.locator(`tr.att-row[data-opd="${OPD}"].selected`).waitFor();
     expect(await page.locator('#user-name').textContent()).toBe('budi');
     expect(await page.locator('#user-role').textContent()).toBe('Operator');
-    expect(await tabViews(page)).toEqual(['wall', 'absensi', 'kesehatan', 'peringatan']);
+    expect(await tabViews(page)).toEqual(['wall', 'absensi', 'kesehatan', 'peringatan', 'pengaduan']);
 
     for (const view of ['admin', 'perangkat', 'admin/dinkes']) {
       await page.evaluate(`location.hash = '#/${view}'`);
@@ -120,7 +120,7 @@ describe.skipIf(!HAVE_CHROMIUM)(`command room login and roles${HAVE_CHROMIUM ? '
     await page.goto(`${base()}/#/perangkat`);
     await logInThroughForm(page, USERS.technician.username, USERS.technician.password);
     expect(await page.locator('#user-role').textContent()).toBe('Teknisi');
-    expect(await tabViews(page)).toEqual(['wall', 'absensi', 'kesehatan', 'peringatan', 'perangkat']);
+    expect(await tabViews(page)).toEqual(['wall', 'absensi', 'kesehatan', 'peringatan', 'pengaduan', 'perangkat']);
 
     const row = page.locator(`tr.gateway-row[data-gateway="${GW}"]`);
     await row.waitFor();
@@ -154,7 +154,7 @@ describe.skipIf(!HAVE_CHROMIUM)(`command room login and roles${HAVE_CHROMIUM ? '
     await page.goto(`${base()}/#/admin`);
     await logInThroughForm(page, USERS.admin.username, USERS.admin.password);
     expect(await page.locator('#user-role').textContent()).toBe('Admin');
-    expect(await tabViews(page)).toEqual(['wall', 'absensi', 'kesehatan', 'peringatan', 'laporan', 'perangkat', 'admin']);
+    expect(await tabViews(page)).toEqual(['wall', 'absensi', 'kesehatan', 'peringatan', 'pengaduan', 'laporan', 'data', 'perangkat', 'admin']);
     await expect.poll(() => page.locator('tr.opd-admin-row').count()).toBe(3);
 
     // Coordinates as typed on an Indonesian keyboard (decimal comma).

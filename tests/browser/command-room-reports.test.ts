@@ -80,7 +80,7 @@ describe.skipIf(!HAVE_CHROMIUM)(`command room reports${HAVE_CHROMIUM ? '' : ` ($
     const op = await freshPage();
     await op.goto(`${base()}/#/laporan`);
     await logInThroughForm(op, OPERATOR.username, OPERATOR.password);
-    expect(await tabViews(op)).toEqual(['wall', 'absensi', 'kesehatan', 'peringatan']);
+    expect(await tabViews(op)).toEqual(['wall', 'absensi', 'kesehatan', 'peringatan', 'pengaduan']);
     await op.locator('.forbidden').waitFor();
     expect(await op.locator('.forbidden h1').textContent()).toContain('Tidak berwenang');
     expect(await op.locator('.forbidden').textContent()).toContain('membaca laporan');
@@ -107,7 +107,7 @@ describe.skipIf(!HAVE_CHROMIUM)(`command room reports${HAVE_CHROMIUM ? '' : ` ($
     });
     await page.goto(`${base()}/#/laporan`);
     await logInThroughForm(page, ADMIN.username, ADMIN.password);
-    expect(await tabViews(page)).toEqual(['wall', 'absensi', 'kesehatan', 'peringatan', 'laporan', 'perangkat', 'admin']);
+    expect(await tabViews(page)).toEqual(['wall', 'absensi', 'kesehatan', 'peringatan', 'pengaduan', 'laporan', 'data', 'perangkat', 'admin']);
     expect(await page.locator('a.tab[data-view="laporan"]').textContent()).toBe('Laporan');
     await expect.poll(() => page.locator('.report-result').textContent()).toContain('Pilih OPD dan periode');
     expect(await page.locator('#report-month').inputValue()).toBe(month);

@@ -316,7 +316,7 @@ describe.skipIf(!HAVE_CHROMIUM)(`command room with 50 offices${HAVE_CHROMIUM ? '
     expect(await page.locator('tr.gateway-row[data-gateway="gw-opd01"] .version').textContent()).toContain('TERKINI');
     expect(await page.locator('.devices-page .summary').textContent()).toBe(`50 gateway · ${outdated} versi usang · versi pusat ${CENTRAL_VERSION}`);
     await page.screenshot({ path: join(SHOTS, 'perangkat-50.png') });
-    // Six tabs, the user and the connection line still fit a laptop without covering each other.
+    // Nine tabs, the user and the connection line still fit a laptop without covering each other.
     await page.setViewportSize({ width: 1366, height: 768 });
     const right = (await page.locator('#tabs').boundingBox())!;
     const conn = (await page.locator('#conn .conn-pill').boundingBox())!;

@@ -11,9 +11,15 @@ export type AlertEventName = 'alert-raised' | 'alert-acknowledged' | 'alert-clea
 const RECENT_KEPT = 200;
 const SEVERITY_RANK = { critical: 0, warning: 1 } as const;
 
-/** Unacknowledged first, then critical before warning, then newest first. */
+/** A person in danger, not a device: shown apart, above everything else. */
+export function isPanic(alert: ApiAlert): boolean {
+  return alert.kind === 'panic';
+}
+
+/** Panics first, then unacknowledged, then critical before warning, then newest first. */
 export function compareAlerts(a: ApiAlert, b: ApiAlert): number {
   return (
+    Number(isPanic(b)) - Number(isPanic(a)) ||
     Number(a.acknowledgedAt !== null) - Number(b.acknowledgedAt !== null) ||
     SEVERITY_RANK[a.severity] - SEVERITY_RANK[b.severity] ||
     Date.parse(b.raisedAt) - Date.parse(a.raisedAt) ||
@@ -87,6 +93,21 @@ export class AlertBook {
 
   unacknowledged(): ApiAlert[] {
     return this.open().filter((a) => a.acknowledgedAt === null);
+  }
+
+  /**
+   * Panics nobody acknowledged, newest first. The central clears a panic when it is
+   * acknowledged, so in practice these are all the open ones.
+   */
+  panics(): ApiAlert[] {
+    return this.unacknowledged()
+      .filter(isPanic)
+      .sort((a, b) => Date.parse(b.raisedAt) - Date.parse(a.raisedAt) || b.id - a.id);
+  }
+
+  /** What the ordinary banner counts: the panic banner shows the rest. */
+  unacknowledgedDeviceAlerts(): ApiAlert[] {
+    return this.unacknowledged().filter((a) => !isPanic(a));
   }
 }
 

@@ -3,7 +3,8 @@
  * sends (GatewayLive and RecentPunch in central/live-state.ts, Registry.opds(), the
  * Health payload in protocols/mqtt/payloads.ts, Alert in central/alerts/alert.ts, the
  * admin routes in central/admin/routes.ts, the roles in central/auth/roles.ts, the
- * reports in central/reports/api.ts and performance.ts), written
+ * reports in central/reports/api.ts and performance.ts, the complaints and datasets
+ * in central/bridges/complaint-store.ts, complaint-stats.ts and datasets.ts), written
  * out here because the browser build must not pull in Node-only modules. Only the
  * fields the pages use are listed.
  */
@@ -121,7 +122,26 @@ export interface ApiMe {
 
 // ---------------------------------------------------------------- alerts
 
-export type ApiAlertKind = 'gateway-offline' | 'terminal-offline' | 'no-punches' | 'data-stale' | 'camera-offline' | 'clock-skew' | 'disk-full';
+export type ApiAlertKind = 'panic' | 'gateway-offline' | 'terminal-offline' | 'no-punches' | 'data-stale' | 'camera-offline' | 'clock-skew' | 'disk-full';
+
+/** The press behind a panic alert (PanicDetails in central/alerts/alert.ts). */
+export interface ApiPanic {
+  /** The gateway's id of the press: one alert per press. */
+  eventId: string;
+  seq: number;
+  /** The input's id in the gateway config (a button, an alarm panel, "phone-app"). */
+  input: string;
+  via: 'modem-line' | 'serial-line' | 'http';
+  /** When the gateway registered the press (UTC). */
+  pressedAt: string;
+  /** Who or what pressed: the phone app's source, the alarm panel's line. */
+  source: string | null;
+  note: string | null;
+  /** From the phone app, when it sent one. */
+  location: ApiLocation | null;
+  /** The nearest cameras, nearest first; frameUrl is that camera's newest frame. */
+  cameras: { id: string; frameUrl: string }[];
+}
 
 export interface ApiAlert {
   id: number;
@@ -136,6 +156,8 @@ export interface ApiAlert {
   acknowledgedAt: string | null;
   acknowledgedBy: string | null;
   clearedAt: string | null;
+  /** Only on panic alerts. */
+  panic?: ApiPanic;
 }
 
 /** GET /api/alerts */
@@ -321,4 +343,154 @@ export interface ApiPerformanceRanking {
   generatedAt: string;
   sort: ApiRankingSort;
   offices: ApiRankedOffice[];
+}
+
+// ---------------------------------------------------------------- complaints (pengaduan)
+
+export type ApiComplaintState = 'received' | 'routed' | 'acknowledged' | 'closed';
+
+export interface ApiComplaintStep {
+  at: string;
+  /** A user name, or "rule:{category}" when a routing rule routed it. */
+  by: string;
+}
+
+/** One complaint (Complaint in central/bridges/complaint-store.ts). */
+export interface ApiComplaint {
+  id: number;
+  category: string;
+  text: string;
+  address: string | null;
+  location: ApiLocation | null;
+  externalId: string | null;
+  state: ApiComplaintState;
+  /** null until routed. */
+  opd: string | null;
+  /** Where to fetch the photo; null when none came with it. */
+  photo: string | null;
+  received: ApiComplaintStep;
+  routed: ApiComplaintStep | null;
+  acknowledged: (ApiComplaintStep & { note: string | null }) | null;
+  closed: (ApiComplaintStep & { note: string }) | null;
+}
+
+export type ApiComplaintAction = 'received' | 'routed' | 'reassigned' | 'acknowledged' | 'closed';
+
+export interface ApiComplaintHistoryEntry {
+  action: ApiComplaintAction;
+  at: string;
+  by: string;
+  opd: string | null;
+  note: string | null;
+}
+
+/** GET /api/complaints/{id} */
+export interface ApiComplaintDetail extends ApiComplaint {
+  history: ApiComplaintHistoryEntry[];
+}
+
+/** GET /api/complaints */
+export interface ApiComplaintList {
+  at: string;
+  complaints: ApiComplaint[];
+}
+
+/** POST /api/complaints */
+export interface ApiNewComplaint {
+  category: string;
+  text: string;
+  address?: string;
+  location?: ApiLocation;
+  /** base64 or a data: URL of a JPEG or PNG of at most 2 MB. */
+  photo?: string;
+}
+
+export interface ApiSpread {
+  count: number;
+  medianS: number | null;
+  p90S: number | null;
+}
+
+/** One OPD of GET /api/complaints/stats; opd null: complaints not routed yet. */
+export interface ApiOpdComplaintStats {
+  opd: string | null;
+  received: number;
+  open: number;
+  oldestOpenSince: string | null;
+  acknowledge: ApiSpread;
+  close: ApiSpread;
+}
+
+/** GET /api/complaints/stats */
+export interface ApiComplaintStats {
+  from: string;
+  to: string;
+  opds: ApiOpdComplaintStats[];
+}
+
+/** GET and PUT /api/complaints/routing; category "*" is the fallback. */
+export interface ApiRoutingRules {
+  rules: { category: string; opd: string }[];
+}
+
+// ---------------------------------------------------------------- datasets (Data OPD)
+
+export type ApiFieldType = 'number' | 'integer' | 'string' | 'boolean';
+
+export interface ApiDatasetField {
+  name: string;
+  type: ApiFieldType;
+  unit?: string;
+  label?: string;
+  optional?: boolean;
+  min?: number;
+  max?: number;
+}
+
+/** POST /api/datasets */
+export interface ApiDatasetRegistration {
+  slug: string;
+  name: string;
+  opd: string;
+  fields: ApiDatasetField[];
+  staleAfterS?: number;
+}
+
+/** One dataset of GET /api/datasets (DatasetSummary in central/bridges/datasets.ts). */
+export interface ApiDataset extends ApiDatasetRegistration {
+  createdAt: string;
+  createdBy: string;
+  tokenSetAt: string;
+  latestRowAt: string | null;
+  lastPushAt: string | null;
+  rowsAccepted: number;
+  rowsRejected: number;
+  stale: boolean;
+}
+
+export interface ApiDatasetList {
+  at: string;
+  datasets: ApiDataset[];
+}
+
+/** The answer to POST /api/datasets: the push token, this once. */
+export interface ApiDatasetRegistered {
+  dataset: ApiDataset;
+  token: string;
+  push: { url: string; header: string; note: string };
+}
+
+export type ApiFieldValue = number | string | boolean;
+
+/** GET /api/datasets/{slug}/latest */
+export interface ApiDatasetLatest {
+  dataset: string;
+  name: string;
+  opd: string;
+  at: string;
+  latestRowAt: string | null;
+  stale: boolean;
+  fields: { name: string; type: ApiFieldType; unit: string | null; label: string | null; value: ApiFieldValue | null; time: string | null }[];
+  /** The newest rows, oldest first. */
+  series: { time: string; values: Record<string, ApiFieldValue | null> }[];
 }

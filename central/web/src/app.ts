@@ -1,12 +1,15 @@
 /// <reference lib="dom" />
 /**
  * The command room web app: one page, one view per address (#/wall, #/absensi,
- * #/kesehatan, #/peringatan, #/laporan[/kinerja], #/perangkat, #/admin[/code], each
- * with an optional ?opd=CODE filter), kept live without reloading:
+ * #/kesehatan, #/peringatan, #/pengaduan[/id|baru|aturan], #/laporan[/kinerja], #/data,
+ * #/perangkat, #/admin[/code], each with an optional ?opd=CODE filter), kept live
+ * without reloading:
  *  - an EventSource on /api/events; every `change` refetches /api/state, /api/cameras
  *    and the open alerts (one fetch at a time, a change during a fetch causes one
  *    more); `alert-raised|acknowledged|cleared` update the alerts at once (and sound
  *    a tone for a new one);
+ *  - a panic (a person in danger) gets its own red banner above every view, with the
+ *    nearest camera's frame, and a siren repeated until someone acknowledges it;
  *  - a refetch every 15 s whatever happens (the fallback when the stream is down);
  *  - the stream counts as down on an error, or when no event (the central sends a
  *    `ping` every 15 s) arrived for 40 s; then it is reopened;
@@ -16,22 +19,27 @@
  * in the user is back where they were. Tabs follow the user's permissions, and a page
  * the role may not open says "Tidak berwenang".
  */
-import { AlertBook, alertText, bannerSummary, type AlertEventName } from './alerts-model.js';
+import { AlertBook, alertText, bannerSummary, isPanic, type AlertEventName } from './alerts-model.js';
 import { isStatus, request, setUnauthorizedHandler } from './api.js';
 import type { ApiAlert, ApiCamera, ApiOpenAlerts, ApiPermission, ApiRecentAlerts, ApiState } from './api-types.js';
 import { badge, h } from './dom.js';
 import { language, saveLanguage, savedLanguage, setLanguage, t, tMaybe, type MessageKey } from './i18n.js';
 import { formatAge, formatDateTime, formatTime } from './model.js';
 import { can, currentUser, forgetUser, isAnonymousView, loadUser, logOut, setAnonymousView } from './session.js';
-import { loadSoundPreference, onSoundChange, playAlertTone, setSoundWanted, soundReady, soundWanted, tonesPlayed, unlockSound } from './sound.js';
+import { loadSoundPreference, onSoundChange, PANIC_TONE_S, panicTonesPlayed, playAlertTone, playPanicTone, setSoundWanted, soundReady, soundWanted, tonesPlayed, unlockSound } from './sound.js';
 import type { ViewContext } from './views/context.js';
 import { renderAdmin, resetAdmin } from './views/admin.js';
 import { renderAlerts } from './views/alerts.js';
 import { renderAttendance } from './views/attendance.js';
+import { resetComplaintFigures } from './views/complaint-figures.js';
+import { renderComplaints, resetComplaints } from './views/complaints.js';
+import { resetDatasetTiles } from './views/dataset-tiles.js';
+import { renderDatasets, resetDatasets } from './views/datasets.js';
 import { renderDevices, resetDevices } from './views/devices.js';
 import { renderForbidden } from './views/forbidden.js';
 import { renderHealth } from './views/health.js';
 import { renderLogin, resetLogin } from './views/login.js';
+import { renderPanicBanner, resetPanicBanner } from './views/panic.js';
 import { renderReports, resetReports } from './views/reports.js';
 import { renderWall, wallKey, wallReset, wallTick } from './views/wall.js';
 
@@ -39,8 +47,13 @@ const REFETCH_MS = 15_000;
 const STREAM_SILENT_MS = 40_000;
 const DATA_OLD_MS = 45_000;
 const RECENT_REFETCH_MS = 10_000;
+/**
+ * The panic siren (2 s) starts again this often while a panic is open and nobody
+ * acknowledged it: 2 s of siren, 2 s to hear a colleague, until someone presses Akui.
+ */
+const PANIC_TONE_EVERY_MS = 4000;
 
-type View = 'wall' | 'absensi' | 'kesehatan' | 'peringatan' | 'laporan' | 'perangkat' | 'admin';
+type View = 'wall' | 'absensi' | 'kesehatan' | 'peringatan' | 'pengaduan' | 'laporan' | 'data' | 'perangkat' | 'admin';
 interface ViewSpec {
   view: View;
   label: MessageKey;
@@ -52,13 +65,15 @@ const VIEWS: ViewSpec[] = [
   { view: 'absensi', label: 'nav.attendance', needs: 'view', render: renderAttendance },
   { view: 'kesehatan', label: 'nav.health', needs: 'view', render: renderHealth },
   { view: 'peringatan', label: 'nav.alerts', needs: 'view', render: renderAlerts },
+  { view: 'pengaduan', label: 'nav.complaints', needs: 'complaints.handle', render: renderComplaints },
   { view: 'laporan', label: 'nav.reports', needs: 'reports.read', render: renderReports },
+  { view: 'data', label: 'nav.datasets', needs: 'datasets.manage', render: renderDatasets },
   { view: 'perangkat', label: 'nav.devices', needs: 'devices.manage', render: renderDevices },
   { view: 'admin', label: 'nav.admin', needs: 'registry.manage', render: renderAdmin },
 ];
 
 /** Requests whose 401 means "viewing needs a login here", not just "this action does". */
-const VIEW_PATHS = /^\/api\/(state|cameras|events|alerts(\/recent)?(\?|$))/;
+const VIEW_PATHS = /^\/api\/(state|cameras|events|alerts(\/recent)?(\?|$)|datasets(\/[^/]+(\/latest)?)?(\?|$))/;
 
 interface Data {
   state: ApiState;
@@ -80,6 +95,7 @@ let lastEventAt = Date.now();
 let source: EventSource | undefined;
 let inFlight = false;
 let again = false;
+let panicToneAt = 0;
 
 const storage = (): Storage | undefined => {
   try {
@@ -185,7 +201,9 @@ function onAlertEvent(name: AlertEventName, event: MessageEvent<string>): void {
     return;
   }
   const raised = alerts.apply(name, alert);
-  if (raised) playAlertTone(raised.severity);
+  if (raised && isPanic(raised)) soundPanic(true);
+  else if (raised) playAlertTone(raised.severity);
+  renderPanic();
   renderAlertBanner();
   if (route().spec.view === 'peringatan') render();
 }
@@ -255,10 +273,20 @@ function onUnauthorized(path: string): void {
 /** The session's user is in session.ts now; what the page showed before may have been another user's. */
 function loggedIn(): void {
   data = undefined;
+  resetViews();
+  enterApp();
+}
+
+/** What a view kept of the last user (lists, drafts, a token on screen) goes. */
+function resetViews(): void {
   resetDevices();
   resetAdmin();
   resetReports();
-  enterApp();
+  resetComplaints();
+  resetComplaintFigures();
+  resetDatasets();
+  resetDatasetTiles();
+  resetPanicBanner();
 }
 
 /**
@@ -297,9 +325,7 @@ async function logout(): Promise<void> {
   data = undefined;
   alerts.setOpen([], alerts.mark());
   resetLogin();
-  resetDevices();
-  resetAdmin();
-  resetReports();
+  resetViews();
   // A kiosk wall goes back to showing the wall, not to a login for the page just left.
   const { spec, opd } = route();
   if (spec.needs !== 'view') history.replaceState(null, '', href('wall', opd));
@@ -310,9 +336,12 @@ async function logout(): Promise<void> {
 
 function renderTabs(): void {
   const { spec, opd } = route();
+  const shown = VIEWS.filter((v) => can(v.needs));
   $('tabs').setAttribute('aria-label', t('nav.label'));
+  // An admin has nine tabs: app.css makes them compact so the bar still fits 1920 px.
+  $('tabs').dataset.count = String(shown.length);
   $('tabs').replaceChildren(
-    ...VIEWS.filter((v) => can(v.needs)).map((v) =>
+    ...shown.map((v) =>
       h('a', { class: `tab${v.view === spec.view ? ' active' : ''}`, href: href(v.view, opd), 'aria-current': v.view === spec.view ? 'page' : undefined, 'data-view': v.view }, t(v.label)),
     ),
   );
@@ -340,6 +369,7 @@ function renderSoundToggle(): void {
   const state = !soundWanted() ? 'off' : soundReady() ? 'on' : 'locked';
   button.dataset.state = state;
   button.dataset.tones = String(tonesPlayed());
+  button.dataset.panicTones = String(panicTonesPlayed());
   button.setAttribute('aria-pressed', state === 'off' ? 'false' : 'true');
   button.title = t('sound.hint');
   // ♪ is in the system fonts the wall uses (DejaVu); emoji often are not.
@@ -406,10 +436,43 @@ function renderStatus(): void {
   if (old && lastOkAt !== undefined) banner.textContent = t('conn.staleBanner', { age: formatAge((Date.now() - lastOkAt) / 1000) });
 }
 
-/** On every view: how many open alerts nobody acknowledged, and the one that matters most. */
+/**
+ * The siren while a panic is open and unacknowledged: at once for a new press (unless
+ * one is still sounding), then every PANIC_TONE_EVERY_MS from tick(). While the browser
+ * keeps sound locked it retries every second, so the first click starts it.
+ */
+function soundPanic(newPress: boolean): void {
+  if (mode !== 'app' || alerts.panics().length === 0) return;
+  const since = Date.now() - panicToneAt;
+  if (since < (newPress ? PANIC_TONE_S * 1000 : PANIC_TONE_EVERY_MS)) return;
+  if (playPanicTone()) panicToneAt = Date.now();
+}
+
+/** On every view, above everything: the panics nobody acknowledged yet. */
+function renderPanic(): void {
+  const panics = mode === 'app' ? alerts.panics() : [];
+  renderPanicBanner(
+    $('panic-banner'),
+    {
+      panics,
+      opds: data?.state.opds ?? [],
+      cameras: data?.cameras ?? [],
+      nowMs: serverNow(),
+      canAck: can('alerts.ack'),
+      anonymous: isAnonymousView(),
+      acknowledge,
+      requestLogin: () => showLogin(),
+      alertsHref: href('peringatan', undefined),
+    },
+    renderPanic,
+  );
+  document.body.dataset.panic = panics.length > 0 ? 'open' : 'none';
+}
+
+/** On every view: how many open device alerts nobody acknowledged, and the one that matters most. */
 function renderAlertBanner(): void {
   const banner = $('alert-banner');
-  const summary = mode === 'app' ? bannerSummary(alerts.unacknowledged()) : undefined;
+  const summary = mode === 'app' ? bannerSummary(alerts.unacknowledgedDeviceAlerts()) : undefined;
   banner.hidden = summary === undefined;
   if (!summary) {
     banner.replaceChildren();
@@ -441,6 +504,7 @@ function renderAlertBanner(): void {
 
 async function acknowledge(id: number): Promise<void> {
   const alert = await request<ApiAlert>(`/api/alerts/${id}/ack`, { method: 'POST' });
+  // A panic comes back cleared by its acknowledgement: apply() takes it off the open list.
   alerts.apply('alert-acknowledged', alert);
   render();
 }
@@ -456,6 +520,7 @@ function render(): void {
   renderTabs();
   renderToolbar();
   renderStatus();
+  renderPanic();
   renderAlertBanner();
   const root = $('view');
   if (mode === 'starting') {
@@ -510,6 +575,7 @@ function tick(): void {
     connect(); // a silently dead connection (NAT, proxy): open a new one
   }
   renderStatus();
+  soundPanic(false);
   const now = serverNow();
   for (const el of document.querySelectorAll<HTMLElement>('[data-since]')) {
     const since = Number(el.dataset.since);

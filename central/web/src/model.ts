@@ -453,7 +453,7 @@ export type OpdDraftResult =
   | { ok: false; errors: MessageKey[] };
 
 /** A decimal as typed on an Indonesian keyboard too: "-6,2" is -6.2. */
-function decimal(text: string): number | undefined {
+export function decimal(text: string): number | undefined {
   const s = text.trim();
   if (s === '') return undefined;
   const normal = s.includes('.') ? s : s.replace(',', '.');

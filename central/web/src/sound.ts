@@ -12,6 +12,7 @@ const STORAGE_KEY = 'pemda.sound';
 let wanted = true;
 let context: AudioContext | undefined;
 let played = 0;
+let panicPlayed = 0;
 const listeners = new Set<() => void>();
 
 function notify(): void {
@@ -42,6 +43,11 @@ export function soundReady(): boolean {
 /** How many tones were started since the page loaded (the tests read it from the toggle). */
 export function tonesPlayed(): number {
   return played;
+}
+
+/** How many panic sirens were started (the toggle's data-panic-tones, for the tests). */
+export function panicTonesPlayed(): number {
+  return panicPlayed;
 }
 
 /** Call from a click or key handler only: that is when browsers allow audio to start. */
@@ -95,6 +101,37 @@ export function playAlertTone(severity: 'critical' | 'warning'): boolean {
     osc.stop(at + beepS + 0.02);
   });
   played++;
+  notify();
+  return true;
+}
+
+/** Length of one panic siren; app.ts repeats it with a pause until the panic is acknowledged. */
+export const PANIC_TONE_S = 2;
+
+/**
+ * The panic siren: a two-tone hi-lo (1050/800 Hz, a quarter second each) for two
+ * seconds, square wave and louder than the alert beeps. It must not be mistaken for a
+ * device alert, and it must be heard across a room with people talking.
+ */
+export function playPanicTone(): boolean {
+  if (!soundReady() || !context) return false;
+  const ctx = context;
+  const stepS = 0.25;
+  const start = ctx.currentTime + 0.02;
+  const osc = ctx.createOscillator();
+  const gain = ctx.createGain();
+  osc.type = 'square';
+  const steps = Math.round(PANIC_TONE_S / stepS);
+  for (let i = 0; i < steps; i++) osc.frequency.setValueAtTime(i % 2 === 0 ? 1050 : 800, start + i * stepS);
+  gain.gain.setValueAtTime(0.0001, start);
+  gain.gain.exponentialRampToValueAtTime(0.45, start + 0.03);
+  gain.gain.setValueAtTime(0.45, start + PANIC_TONE_S - 0.08);
+  gain.gain.exponentialRampToValueAtTime(0.0001, start + PANIC_TONE_S);
+  osc.connect(gain).connect(ctx.destination);
+  osc.start(start);
+  osc.stop(start + PANIC_TONE_S + 0.02);
+  played++;
+  panicPlayed++;
   notify();
   return true;
 }

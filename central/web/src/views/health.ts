@@ -3,11 +3,13 @@ import { ageText, badge, h } from '../dom.js';
 import { formatNumber, t, type MessageKey } from '../i18n.js';
 import { formatAge, formatBytes, formatDateTime, formatSkew, gatewayRows, type GatewayRow, type Severity } from '../model.js';
 import type { ViewContext } from './context.js';
+import { complaintFiguresPanel } from './complaint-figures.js';
 import { officeMap } from './map.js';
 
 /**
- * Kesehatan Kantor: the office map, then every gateway with its state, last report,
- * outbox, disk and version, its terminals (with clock skew) and cameras; problems first.
+ * Kesehatan Kantor: the office map, the offices slowest to answer complaints (for users
+ * who handle them), then every gateway with its state, last report, outbox, disk and
+ * version, its terminals (with clock skew) and cameras; problems first.
  */
 
 const GATEWAY_STATE: Record<GatewayRow['state'], { key: MessageKey; severity: Severity }> = {
@@ -132,6 +134,7 @@ export function renderHealth(root: HTMLElement, ctx: ViewContext): void {
       { class: 'health' },
       h('div', { class: 'summary' }, t('health.summary', { total: rows.length, online, offline, problems })),
       officeMap(ctx),
+      complaintFiguresPanel(ctx),
       rows.length ? h('div', { class: 'health-grid' }, rows.map((r) => card(r, ctx.nowMs))) : h('p', { class: 'empty' }, t('health.empty')),
     ),
   );

@@ -3,11 +3,13 @@ import { ageText, badge, h } from '../dom.js';
 import { t } from '../i18n.js';
 import { BADGE_TEXT, PAGE_CYCLE_S, TILES_PER_PAGE, badgeSeverity, cameraTiles, formatAge, formatDateTime, rank, wallPages, type CameraTile } from '../model.js';
 import type { ViewContext } from './context.js';
+import { dataStrip, dataStripReset, dataStripTick, dataToggle, pollDatasets } from './dataset-tiles.js';
 
 /**
  * Dinding Video: the latest thumbnail of every camera, 12 per page, pages cycling
  * every 20 s (pausable), a state badge on every tile that is not simply fine, and a
- * large view of one camera's latest frame on click.
+ * large view of one camera's latest frame on click. Above the cameras, a row of
+ * Data OPD tiles (dataset-tiles.ts) when datasets are registered.
  */
 
 let page = 0;
@@ -108,6 +110,7 @@ function modal(tile: CameraTile, ctx: ViewContext): HTMLElement {
 
 export function renderWall(root: HTMLElement, ctx: ViewContext): void {
   lastCtx = ctx;
+  pollDatasets(ctx);
   const tiles = cameraTiles(ctx.state, ctx.cameras, ctx.nowMs, ctx.opd);
   // Forget pictures of cameras that are gone (the wall runs for days).
   const keys = new Set(tiles.map((x) => x.key));
@@ -132,6 +135,7 @@ export function renderWall(root: HTMLElement, ctx: ViewContext): void {
     h(
       'span',
       { class: 'wall-controls' },
+      dataToggle(ctx),
       h('button', { class: 'btn', type: 'button', onclick: () => go(-1), disabled: pageCount < 2 }, t('wall.prev')),
       h(
         'button',
@@ -163,16 +167,19 @@ export function renderWall(root: HTMLElement, ctx: ViewContext): void {
     : h('p', { class: 'empty' }, t('wall.empty'));
   const open = openKey !== undefined ? tiles.find((x) => x.key === openKey) : undefined;
   if (openKey !== undefined && !open) openKey = undefined;
-  root.replaceChildren(h('section', { class: 'wall' }, bar, grid, open ? modal(open, ctx) : null));
+  root.replaceChildren(h('section', { class: 'wall' }, bar, dataStrip(ctx), grid, open ? modal(open, ctx) : null));
 }
 
-/** Called every second by the app while the wall is shown: flips the page when due. */
+/** Called every second by the app while the wall is shown: flips the pages when due, asks for data tiles' values. */
 export function wallTick(): void {
-  if (paused || pageCount < 2 || openKey !== undefined) return;
-  if (Date.now() - flippedAt < PAGE_CYCLE_S * 1000) return;
-  page = (page + 1) % pageCount;
-  flippedAt = Date.now();
-  lastCtx?.rerender();
+  if (!lastCtx) return;
+  const dataFlipped = dataStripTick(paused || openKey !== undefined, lastCtx);
+  const due = !paused && pageCount >= 2 && openKey === undefined && Date.now() - flippedAt >= PAGE_CYCLE_S * 1000;
+  if (due) {
+    page = (page + 1) % pageCount;
+    flippedAt = Date.now();
+  }
+  if (due || dataFlipped) lastCtx.rerender();
 }
 
 /** Keyboard: space pauses, arrows page, Escape closes the large view. */
@@ -192,4 +199,5 @@ export function wallKey(e: KeyboardEvent): void {
 export function wallReset(): void {
   page = 0;
   flippedAt = Date.now();
+  dataStripReset();
 }
