@@ -4,7 +4,7 @@
  * them (central/bridges/complaint.ts), so a mistake is named before anything is sent,
  * and the order in which offices are judged. Tested in Node.
  */
-import type { ApiComplaintAction, ApiComplaintState, ApiNewComplaint, ApiOpdComplaintStats } from './api-types.js';
+import type { ApiComplaintAction, ApiComplaintState, ApiNewComplaint, ApiOpd, ApiOpdComplaintStats } from './api-types.js';
 import { formatNumber, t, type MessageKey } from './i18n.js';
 import { decimal, type Severity } from './model.js';
 import { formatDuration } from './reports-model.js';
@@ -43,6 +43,12 @@ export type ListState = 'open' | 'all';
 
 export function complaintsPath(state: ListState, opd: string | undefined): string {
   return `/api/complaints?state=${state}&limit=${LIST_LIMIT}${opd !== undefined ? `&opd=${encodeURIComponent(opd)}` : ''}`;
+}
+
+/** The OPD a complaint (or a figure) is routed to, by name; null: nobody is responsible yet. */
+export function complaintOpdName(opds: readonly ApiOpd[], code: string | null): string {
+  if (code === null) return t('cmp.unrouted');
+  return opds.find((o) => o.code === code)?.name ?? code;
 }
 
 /** Who did a step: a user, or the routing rule of a category ("rule:sampah"). */

@@ -47,3 +47,34 @@ export function badge(text: string, severity: Severity, extraClass = ''): HTMLSp
 export function ageText(ms: number | null, text: string): HTMLSpanElement {
   return h('span', { class: 'age', 'data-since': ms ?? undefined }, ms === null ? t('age.never') : text);
 }
+
+/**
+ * Copies `text` to the clipboard. The Clipboard API needs HTTPS or localhost: a
+ * plain-HTTP wall falls back to selecting `shown` (the element showing the text) and
+ * the browser's copy command, which leaves it selected for Ctrl+C if even that fails.
+ */
+export function copyText(text: string, shown: HTMLElement, done: (ok: boolean) => void): void {
+  const fallback = () => {
+    const range = document.createRange();
+    range.selectNodeContents(shown);
+    const selection = window.getSelection();
+    selection?.removeAllRanges();
+    selection?.addRange(range);
+    let ok = false;
+    try {
+      ok = document.execCommand('copy');
+    } catch {
+      ok = false;
+    }
+    done(ok);
+  };
+  if (navigator.clipboard) navigator.clipboard.writeText(text).then(() => done(true), fallback);
+  else fallback();
+}
+
+/** An element of index.html the app cannot work without. */
+export function byId<T extends HTMLElement = HTMLElement>(id: string): T {
+  const el = document.getElementById(id);
+  if (!el) throw new Error(`#${id} missing from index.html`);
+  return el as T;
+}

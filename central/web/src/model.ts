@@ -1,7 +1,7 @@
 /**
  * What the views show, computed from /api/state and /api/cameras. No DOM here:
  * the rules (staleness, problems, ordering) can be tested in Node.
- * Times are compared with the *server's* clock (`nowMs`, see app.ts `serverNow`), so
+ * Times are compared with the *server's* clock (`nowMs`, see live.ts `serverNow`), so
  * a wall PC whose clock is wrong still shows honest ages.
  */
 import type { ApiCamera, ApiGateway, ApiHealth, ApiOpd, ApiPunch, ApiState } from './api-types.js';

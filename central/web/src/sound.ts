@@ -105,7 +105,7 @@ export function playAlertTone(severity: 'critical' | 'warning'): boolean {
   return true;
 }
 
-/** Length of one panic siren; app.ts repeats it with a pause until the panic is acknowledged. */
+/** Length of one panic siren; banners.ts repeats it with a pause until the panic is acknowledged. */
 export const PANIC_TONE_S = 2;
 
 /**

@@ -5,6 +5,7 @@ import { h } from '../dom.js';
 import { formatNumber, language, t } from '../i18n.js';
 import { OPD_ZONES, parseOpdDraft, zoneAbbr, type OpdDraft } from '../model.js';
 import type { ViewContext } from './context.js';
+import { field } from './form-parts.js';
 
 /**
  * Admin (registry.manage): the OPD registry (#/admin: name, zone, coordinates; add
@@ -98,10 +99,6 @@ function closeForm(ctx: ViewContext): void {
   form = undefined;
   version++;
   ctx.rerender();
-}
-
-function field(id: string, label: string, input: HTMLElement, hint?: string): HTMLElement {
-  return h('div', { class: 'field' }, h('label', { for: id }, label), input, hint ? h('span', { class: 'hint' }, hint) : null);
 }
 
 function buildForm(d: OpdDraft, ctx: ViewContext, key: string): { el: HTMLElement; key: string } {

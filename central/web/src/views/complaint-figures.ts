@@ -1,7 +1,7 @@
 /// <reference lib="dom" />
 import { errorText, isStatus, request } from '../api.js';
 import type { ApiComplaintStats, ApiOpd, ApiOpdComplaintStats } from '../api-types.js';
-import { formatWait, slowestFirst } from '../complaints-model.js';
+import { complaintOpdName, formatWait, slowestFirst } from '../complaints-model.js';
 import { h } from '../dom.js';
 import { formatNumber, t } from '../i18n.js';
 import { can } from '../session.js';
@@ -56,11 +56,6 @@ export function figuresDue(everyMs: number): boolean {
   return !loading && Date.now() - loadedAt > everyMs;
 }
 
-function opdName(opds: readonly ApiOpd[], code: string | null): string {
-  if (code === null) return t('cmp.unrouted');
-  return opds.find((o) => o.code === code)?.name ?? code;
-}
-
 function waited(s: ApiOpdComplaintStats, nowMs: number): string {
   if (!s.oldestOpenSince) return '—';
   return formatWait((nowMs - Date.parse(s.oldestOpenSince)) / 1000);
@@ -97,7 +92,7 @@ export function figuresTable(opds: readonly ApiOpd[], opd: string | undefined, n
         h(
           'tr',
           { class: `figure-row${s.open > 0 && s.acknowledge.count === 0 ? ' silent' : ''}`, 'data-opd': s.opd ?? '-' },
-          h('td', {}, opdName(opds, s.opd)),
+          h('td', {}, complaintOpdName(opds, s.opd)),
           h('td', { class: 'num received' }, formatNumber(s.received)),
           h('td', { class: `num open${s.open > 0 ? ' has-value' : ''}` }, formatNumber(s.open)),
           h('td', { class: 'num oldest' }, waited(s, nowMs)),
@@ -135,7 +130,7 @@ export function complaintFiguresPanel(ctx: ViewContext): HTMLElement | null {
               h(
                 'tr',
                 { class: `figure-row${s.open > 0 && s.acknowledge.count === 0 ? ' silent' : ''}`, 'data-opd': s.opd ?? '-' },
-                h('td', {}, opdName(ctx.state.opds, s.opd)),
+                h('td', {}, complaintOpdName(ctx.state.opds, s.opd)),
                 h('td', { class: `num open${s.open > 0 ? ' has-value' : ''}` }, formatNumber(s.open)),
                 h('td', { class: 'num ack-median' }, formatWait(s.acknowledge.medianS)),
                 h('td', { class: 'num ack-p90' }, formatWait(s.acknowledge.p90S)),

@@ -2,10 +2,11 @@
 import { errorText, request } from '../api.js';
 import type { ApiDataset, ApiDatasetList, ApiDatasetRegistered, ApiFieldType } from '../api-types.js';
 import { emptyDatasetDraft, emptyField, FIELD_TYPES, parseDatasetDraft, pushExamples, type DatasetDraft, type FieldDraft } from '../datasets-model.js';
-import { ageText, badge, h } from '../dom.js';
+import { ageText, badge, copyText, h } from '../dom.js';
 import { formatNumber, language, t, type MessageKey } from '../i18n.js';
 import { formatAge, formatInstant } from '../model.js';
 import type { ViewContext } from './context.js';
+import { field, opdOptions } from './form-parts.js';
 
 /**
  * Data OPD (datasets.manage): the datasets other OPD systems push into the command
@@ -64,25 +65,7 @@ function load(ctx: ViewContext): void {
 /** Copies a <pre>'s text; on plain HTTP (no Clipboard API) it selects the text for Ctrl+C. */
 function copyButton(source: HTMLElement, cls: string): HTMLButtonElement {
   const button = h('button', { class: `btn btn-copy ${cls}`, type: 'button' }, t('dev.tokenCopy'));
-  button.addEventListener('click', () => {
-    const done = (ok: boolean) => (button.textContent = ok ? t('dev.tokenCopied') : t('dev.tokenCopyFailed'));
-    const fallback = () => {
-      const range = document.createRange();
-      range.selectNodeContents(source);
-      const selection = window.getSelection();
-      selection?.removeAllRanges();
-      selection?.addRange(range);
-      let ok = false;
-      try {
-        ok = document.execCommand('copy');
-      } catch {
-        ok = false;
-      }
-      done(ok);
-    };
-    if (navigator.clipboard) navigator.clipboard.writeText(source.textContent ?? '').then(() => done(true), fallback);
-    else fallback();
-  });
+  button.addEventListener('click', () => copyText(source.textContent ?? '', source, (ok) => (button.textContent = ok ? t('dev.tokenCopied') : t('dev.tokenCopyFailed'))));
   return button;
 }
 
@@ -277,14 +260,12 @@ function fieldRow(f: FieldDraft, i: number, ctx: ViewContext): HTMLElement {
 }
 
 function registerForm(ctx: ViewContext): HTMLElement {
-  const opds = [...ctx.state.opds].sort((a, b) => a.name.localeCompare(b.name, 'id'));
-  const opd = h('select', { id: 'dataset-opd' }, h('option', { value: '' }, '—'), opds.map((o) => h('option', { value: o.code }, `${o.name} (${o.code})`)));
+  const opd = h('select', { id: 'dataset-opd' }, h('option', { value: '' }, '—'), opdOptions(ctx.state.opds));
   opd.value = draft.opd;
   opd.addEventListener('change', () => (draft.opd = opd.value));
   const errors = h('div', { class: 'form-error', role: 'alert' }, draftErrors.map((e) => h('p', {}, e)));
   errors.hidden = draftErrors.length === 0;
   const submit = h('button', { class: 'btn btn-primary', type: 'submit', disabled: saving }, saving ? t('admin.saving') : t('data.register'));
-  const field = (id: string, label: string, el: HTMLElement, hint?: string) => h('div', { class: 'field' }, h('label', { for: id }, label), el, hint ? h('span', { class: 'hint' }, hint) : null);
   return h(
     'form',
     {
@@ -325,10 +306,10 @@ function registerForm(ctx: ViewContext): HTMLElement {
     h(
       'div',
       { class: 'form-grid' },
-      field('dataset-slug', t('data.slug'), input('dataset-slug', draft.slug, (v) => (draft.slug = v), { maxlength: 48, placeholder: 'tinggi-muka-air' }), t('data.slugHint')),
+      field('dataset-slug', t('data.slug'), input('dataset-slug', draft.slug, (v) => (draft.slug = v), { maxlength: 48, placeholder: 'tinggi-muka-air' }), { hint: t('data.slugHint') }),
       field('dataset-name', t('data.name'), input('dataset-name', draft.name, (v) => (draft.name = v), { maxlength: 200, placeholder: 'Tinggi Muka Air Sungai Tallo', class: 'wide' })),
       field('dataset-opd', t('data.opd'), opd),
-      field('dataset-stale', t('data.staleMinutes'), input('dataset-stale', draft.staleMinutes, (v) => (draft.staleMinutes = v), { inputmode: 'decimal', class: 'short', placeholder: '15' }), t('data.staleHint')),
+      field('dataset-stale', t('data.staleMinutes'), input('dataset-stale', draft.staleMinutes, (v) => (draft.staleMinutes = v), { inputmode: 'decimal', class: 'short', placeholder: '15' }), { hint: t('data.staleHint') }),
     ),
     h('h3', {}, t('data.fields')),
     h(

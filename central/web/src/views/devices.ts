@@ -1,10 +1,11 @@
 /// <reference lib="dom" />
 import { errorText, request } from '../api.js';
 import type { ApiAdminGateway, ApiAdminGateways, ApiEnrollToken } from '../api-types.js';
-import { ageText, badge, h } from '../dom.js';
+import { ageText, badge, copyText, h } from '../dom.js';
 import { language, t, type MessageKey } from '../i18n.js';
 import { formatAge, formatInstant, type Severity } from '../model.js';
 import type { ViewContext } from './context.js';
+import { opdOptions } from './form-parts.js';
 
 /**
  * Perangkat (technicians): every gateway of the registry with its state, running
@@ -102,30 +103,12 @@ function renderTokenResult(box: HTMLElement): void {
   }
   const command = h('pre', { class: 'command', id: 'enroll-command' }, token.command);
   const copy = h('button', { class: 'btn btn-copy', type: 'button' }, copyState === 'copied' ? t('dev.tokenCopied') : t('dev.tokenCopy'));
-  copy.addEventListener('click', () => {
-    const text = token?.command ?? '';
-    const done = (ok: boolean) => {
+  copy.addEventListener('click', () =>
+    copyText(token?.command ?? '', command, (ok) => {
       copyState = ok ? 'copied' : 'failed';
       renderTokenResult(box);
-    };
-    // The Clipboard API needs HTTPS or localhost; a plain-HTTP wall falls back to selecting the text.
-    const fallback = () => {
-      const range = document.createRange();
-      range.selectNodeContents(command);
-      const selection = window.getSelection();
-      selection?.removeAllRanges();
-      selection?.addRange(range);
-      let ok = false;
-      try {
-        ok = document.execCommand('copy');
-      } catch {
-        ok = false;
-      }
-      done(ok);
-    };
-    if (navigator.clipboard) navigator.clipboard.writeText(text).then(() => done(true), fallback);
-    else fallback();
-  });
+    }),
+  );
   box.replaceChildren(
     h('p', { class: 'token-expires' }, t('dev.tokenExpires', { time: formatInstant(token.expiresAt, Date.now()) })),
     h('p', { class: 'token-label' }, t('dev.tokenCommand')),
@@ -135,9 +118,8 @@ function renderTokenResult(box: HTMLElement): void {
 }
 
 function buildTokenPanel(ctx: ViewContext, key: string): { el: HTMLElement; key: string; result: HTMLElement } {
-  const opds = [...ctx.state.opds].sort((a, b) => a.name.localeCompare(b.name, 'id'));
   if (!draft.opd && ctx.opd) draft.opd = ctx.opd;
-  const select = h('select', { id: 'token-opd', required: true }, h('option', { value: '' }, '—'), opds.map((o) => h('option', { value: o.code, selected: o.code === draft.opd }, `${o.name} (${o.code})`)));
+  const select = h('select', { id: 'token-opd', required: true }, h('option', { value: '' }, '—'), opdOptions(ctx.state.opds, draft.opd));
   select.value = draft.opd;
   const gateway = h('input', { id: 'token-gateway', value: draft.gateway, autocomplete: 'off', spellcheck: 'false', placeholder: t('dev.tokenGatewayPlaceholder', { opd: draft.opd || 'opd' }) });
   select.addEventListener('change', () => {
