@@ -108,6 +108,12 @@ export function cpuSpan(named: Record<string, number | undefined> = {}): () => C
 
 /** Waiting for quiet is bounded for the whole run, so a busy machine cannot stretch it much. */
 let quietBudgetMs = 180_000;
+let quietWaitedMs = 0;
+
+/** Seconds this run spent waiting for the machine to be quiet (part of its duration, not of its work). */
+export function quietWaitedS(): number {
+  return Math.round(quietWaitedMs / 1000);
+}
 
 /**
  * Waits until the rest of the machine uses under `threshold` cores over a 2-second
@@ -133,5 +139,6 @@ export async function waitQuiet(what: string, threshold = 0.3): Promise<number |
     }
   } finally {
     quietBudgetMs = Math.max(0, quietBudgetMs - (Date.now() - began));
+    quietWaitedMs += Date.now() - began;
   }
 }

@@ -112,12 +112,17 @@ export class RecordFactory {
     return { json: out.join(','), lastSeq: this.made };
   }
 
-  /** The same points as the central would write, as line protocol (random ns offset within the second). */
+  /**
+   * The same points as the central would write, as line protocol. The nanosecond offset
+   * is random within the record's own 10 ms slot of its second: a purely random one let
+   * two of a run's 12 million points meet on one key and overwrite each other.
+   */
   lines(n: number): string {
     let out = '';
     for (let i = 0; i < n; i++) {
       this.advance();
-      const ns = BigInt(this.second) * 1_000_000_000n + BigInt(1 + Math.floor(Math.random() * 999_999_999));
+      const slot = BigInt((this.made - 1) % RECORDS_PER_SECOND) * 10_000_000n;
+      const ns = BigInt(this.second) * 1_000_000_000n + slot + BigInt(1 + Math.floor(Math.random() * 9_999_999));
       out += fill(this.line, [this.made, `E${this.made}`, this.naive, this.iso, ns.toString()]) + '\n';
     }
     return out;

@@ -52,9 +52,9 @@ export class Child {
     return child;
   }
 
-  /** One of our compiled programs: node dist/SCRIPT ARGS. */
-  static node(name: string, script: string, args: string[], logFile: string, env: NodeJS.ProcessEnv = process.env): Child {
-    return Child.start(name, process.execPath, [join(ROOT, 'dist', script), ...args], logFile, { env });
+  /** One of our compiled programs: node [NODE_ARGS] dist/SCRIPT ARGS. */
+  static node(name: string, script: string, args: string[], logFile: string, env: NodeJS.ProcessEnv = process.env, nodeArgs: string[] = []): Child {
+    return Child.start(name, process.execPath, [...nodeArgs, join(ROOT, 'dist', script), ...args], logFile, { env });
   }
 
   get running(): boolean {

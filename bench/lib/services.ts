@@ -30,6 +30,25 @@ export async function query(influx: Influxd, q: string, method: 'GET' | 'POST' =
   return [];
 }
 
+export interface InfluxWriteStats {
+  writeReq: number;
+  writeReqDurationNs: number;
+  pointsWrittenOK: number;
+}
+
+/** InfluxDB's own HTTP write counters (/debug/vars): how many writes and how long they took inside influxd. */
+export async function influxWriteStats(influx: Influxd): Promise<InfluxWriteStats> {
+  const vars = (await (await fetch(`${influx.url}/debug/vars`)).json()) as Record<string, { name?: string; values?: Record<string, number> }>;
+  const httpd = Object.values(vars).find((v) => v?.name === 'httpd')?.values ?? {};
+  return { writeReq: httpd.writeReq ?? 0, writeReqDurationNs: httpd.writeReqDurationNs ?? 0, pointsWrittenOK: httpd.pointsWrittenOK ?? 0 };
+}
+
+/** What happened between two readings: writes, points and the mean time influxd spent per write. */
+export function influxWriteDiff(a: InfluxWriteStats, b: InfluxWriteStats): { writes: number; points: number; meanWriteMs: number | null } {
+  const writes = b.writeReq - a.writeReq;
+  return { writes, points: b.pointsWrittenOK - a.pointsWrittenOK, meanWriteMs: writes === 0 ? null : Math.round(((b.writeReqDurationNs - a.writeReqDurationNs) / writes / 1e6) * 10) / 10 };
+}
+
 /** COUNT(employee) of punches, optionally for employees matching a regex. */
 export async function countPunches(influx: Influxd, employeeRegex?: string): Promise<number> {
   const where = employeeRegex === undefined ? '' : ` WHERE employee =~ /${employeeRegex}/`;
@@ -78,9 +97,12 @@ export async function writeCentralConfig(s: CentralSetup): Promise<string> {
   return file;
 }
 
-/** Starts `node dist/central/main.js run --config FILE` and waits for "central ready". */
-export async function startCentral(configFile: string, dir: string): Promise<Child> {
-  const central = Child.node('central', 'central/main.js', ['run', '--config', configFile], join(dir, 'central.log'));
+/**
+ * Starts `node [NODE_ARGS] dist/central/main.js run --config FILE` and waits for
+ * "central ready" (`nodeArgs`: e.g. --cpu-prof for the ingest profile).
+ */
+export async function startCentral(configFile: string, dir: string, nodeArgs: string[] = []): Promise<Child> {
+  const central = Child.node('central', 'central/main.js', ['run', '--config', configFile], join(dir, 'central.log'), process.env, nodeArgs);
   await central.waitFor('central ready', 60_000);
   await central.waitFor('ingest subscribed', 30_000); // events published before this would find no subscriber
   return central;

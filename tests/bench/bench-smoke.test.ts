@@ -5,7 +5,9 @@ import { ROOT } from '../helpers/proc.js';
 
 /**
  * `npm run bench -- --quick` as part of npm test, so the benchmarks cannot rot. It
- * asserts that every part ran and printed its figures, never how fast they were.
+ * asserts that every part ran and printed its figures, and that the rush lost no
+ * punch (a guarantee, unlike thumbnails, which are latest-wins), never how fast
+ * anything was.
  */
 describe('benchmark smoke run', () => {
   it('runs every benchmark with tiny sizes and prints figures and ratios', async () => {
@@ -20,5 +22,11 @@ describe('benchmark smoke run', () => {
     expect(out).toMatch(/a\/b/);
     expect(out).toMatch(/p50/);
     expect(out).toMatch(/drain/i);
+    expect(out).toMatch(/thumbnails lost +\d+ +thumbnails/);
+    expect(out).toMatch(/punches lost +0 /);
+    expect(out).toMatch(/backlog drained \(24 h, all classes\) +[\d,]+ +records\/s/);
+    expect(out).toMatch(/wire bytes per punch, batchSize 1 +[\d,]+ +B/);
+    expect(out).toMatch(/aedes, 256 B messages +[\d,]+ +msg\/s/);
+    expect(out).not.toMatch(/did not finish/);
   }, 600_000);
 });
