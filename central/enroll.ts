@@ -51,7 +51,10 @@ export class Enrollment {
       const existing = this.registry.gateway(gateway);
       if (existing && existing.opd !== opd) throw new Error(`gateway ${gateway} belongs to OPD ${existing.opd}, not ${opd}`);
     }
-    const token = randomBytes(24).toString('base64url');
+    // Never a leading "-": pasted after --token, the command line would read it as an option.
+    let token: string;
+    do token = randomBytes(24).toString('base64url');
+    while (token.startsWith('-'));
     const expiresAt = new Date(Date.now() + ttlH * 3_600_000);
     this.registry.addEnrollToken(tokenHash(token), opd, gateway ?? null, expiresAt);
     return { token, expiresAt };

@@ -143,3 +143,14 @@ describe('broker limits', () => {
     }
   });
 });
+
+describe('enrollment token shape', () => {
+  it('never starts with "-", so `--token T` is never read as an option', () => {
+    const registry = new Registry(':memory:');
+    registry.seed({ opds: [{ code: 'bapenda', name: 'Bapenda', zone: 'Asia/Jakarta', gateways: [], employees: [] }] });
+    const enrollment = new Enrollment(registry, { topicRoot: 'pemda/v1', mqttUrl: undefined, brokerPort: 1883, tls: undefined, tokenTtlH: 1 }, pino({ level: 'silent' }));
+    // 1 token in 64 would start with "-" if nothing prevented it: 2,000 make that certain to show.
+    for (let i = 0; i < 2000; i++) expect(enrollment.createToken('bapenda', undefined).token).not.toMatch(/^-/);
+    registry.close();
+  });
+});
