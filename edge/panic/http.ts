@@ -1,3 +1,4 @@
+import { readBody } from '../http-body.js';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
@@ -101,7 +102,7 @@ export class PanicHttpServer {
     if (type !== undefined && !/^application\/json\b/i.test(type)) return reply(415, { error: 'send the body as application/json' });
     let text: string;
     try {
-      text = await readBody(req);
+      text = await readBody(req, MAX_BODY_BYTES, 'drain');
     } catch (err) {
       return reply(413, { error: (err as Error).message }, { Connection: 'close' });
     }
@@ -130,19 +131,4 @@ export class PanicHttpServer {
     server.closeAllConnections();
     await new Promise<void>((resolve) => server.close(() => resolve()));
   }
-}
-
-function readBody(req: IncomingMessage): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    req.on('data', (chunk: Buffer) => {
-      size += chunk.length;
-      // Keep draining (so the 413 reaches the app) but stop keeping.
-      if (size > MAX_BODY_BYTES) reject(new Error(`body over ${MAX_BODY_BYTES} bytes`));
-      else chunks.push(chunk);
-    });
-    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
-    req.on('error', reject);
-  });
 }

@@ -1,3 +1,4 @@
+import { BodyTooLargeError, readBody } from '../../http-body.js';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
 import { DateTime } from 'luxon';
@@ -62,11 +63,11 @@ export class AdmsServer {
     const remote = `${req.socket.remoteAddress ?? '?'}:${req.socket.remotePort ?? '?'}`;
     try {
       const url = new URL(req.url ?? '/', 'http://gateway');
-      const body = req.method === 'POST' ? await readBody(req) : '';
+      const body = req.method === 'POST' ? await readBody(req, MAX_BODY_BYTES, 'destroy') : '';
       const reply = this.route(req.method ?? 'GET', url, body, remote);
       res.writeHead(200, { 'Content-Type': 'text/plain' }).end(reply);
     } catch (err) {
-      const status = err instanceof HttpError ? err.status : 500;
+      const status = err instanceof HttpError ? err.status : err instanceof BodyTooLargeError ? 413 : 500;
       if (status === 403) this.stats.refused++;
       this.log.warn({ remote, method: req.method, url: req.url?.slice(0, 200), status }, `ADMS request refused: ${(err as Error).message}`);
       res.writeHead(status, { 'Content-Type': 'text/plain' }).end(`ERROR: ${(err as Error).message}\n`);
@@ -119,20 +120,3 @@ export class AdmsServer {
   }
 }
 
-function readBody(req: IncomingMessage): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    req.on('data', (chunk: Buffer) => {
-      size += chunk.length;
-      if (size > MAX_BODY_BYTES) {
-        reject(new HttpError(413, `body over ${MAX_BODY_BYTES} bytes`));
-        req.destroy();
-        return;
-      }
-      chunks.push(chunk);
-    });
-    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
-    req.on('error', reject);
-  });
-}
