@@ -32,6 +32,7 @@ import { complaintFigures, datasetTopicFilter, ingestMqttDatasetMessage, openBri
 import { loadHolidays } from './reports/build.js';
 import { monthPeriod } from './reports/period.js';
 import { SystemdNotifier } from '../host/sd-notify.js';
+import { exitSoon } from '../host/exit.js';
 
 const USAGE = `pemda-central: the command-center aggregator
 
@@ -384,10 +385,10 @@ main(process.argv.slice(2)).then(
   (err: unknown) => {
     if (err instanceof ConfigError || err instanceof ConfigVersionError) {
       console.error(err.message);
-      process.exitCode = 2;
+      exitSoon(2);
     } else {
       console.error(err);
-      process.exitCode = 1;
+      exitSoon(1);
     }
   },
 );

@@ -11,6 +11,7 @@ import { runDoctor } from './cli/doctor.js';
 import { defaultLang } from './cli/doctor-text.js';
 import { enrollMain } from './cli/enroll.js';
 import { configSnippet, describeFound, expandHosts, listSerialPorts, probeOnvif, probeZk } from './cli/discover.js';
+import { exitSoon } from '../host/exit.js';
 
 const USAGE = `pemda-edge: the OPD office gateway
 
@@ -143,13 +144,13 @@ main(process.argv.slice(2)).then(
   (err: unknown) => {
     if (err instanceof ConfigError || err instanceof ConfigVersionError) {
       console.error(err.message);
-      process.exitCode = 2;
+      exitSoon(2);
     } else if (err instanceof TypeError && 'code' in err && String(err.code).startsWith('ERR_PARSE_ARGS')) {
       console.error(`pemda-edge: ${err.message}\n\n${USAGE}`);
-      process.exitCode = 2;
+      exitSoon(2);
     } else {
       console.error(err);
-      process.exitCode = 1;
+      exitSoon(1);
     }
   },
 );

@@ -2,7 +2,11 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { createServer, type Server } from 'node:net';
+import { stringify } from 'yaml';
 import { NodeProcess } from '../helpers/proc.js';
+import { Influxd } from '../../scripts/lib/influxd.js';
+import { freePort } from '../../scripts/lib/ports.js';
 
 /** A technician's bad config must give a clear error and exit 2, not a stack trace. */
 describe('command line with bad input', () => {
@@ -42,5 +46,31 @@ describe('command line with bad input', () => {
     expect(await p.exited).toBe(2);
     expect(p.stderr).toMatch(/registry\.yaml:5:\d+ opds\[1\]\.code:/);
     expect(p.stderr).toMatch(/registry\.yaml:7:\d+ opds\[1\]\.gateways\[0\]: gateway gw-1 already belongs to OPD dinkes/);
+  });
+
+  it('central whose HTTP port is taken exits 1 with the reason instead of hanging half-started', async () => {
+    const influx = await Influxd.start(join(dir, 'influx'));
+    const taken: Server = createServer();
+    try {
+      const httpPort = await freePort();
+      await new Promise<void>((resolve) => taken.listen(httpPort, '127.0.0.1', resolve));
+      const config = join(dir, 'central-taken.yaml');
+      writeFileSync(
+        config,
+        stringify({
+          broker: { host: '127.0.0.1', port: await freePort() },
+          http: { host: '127.0.0.1', port: httpPort },
+          influx: { url: influx.url, database: 'pemda' },
+          registry: { db: join(dir, 'taken.sqlite') },
+        }),
+      );
+      const p = NodeProcess.start('central', 'central/main.js', ['run', '--config', config]);
+      // The broker is already listening when the HTTP API fails: before, it kept the process alive.
+      expect(await p.exited).toBe(1);
+      expect(p.stderr).toMatch(new RegExp(`EADDRINUSE.*127\\.0\\.0\\.1:${httpPort}`));
+    } finally {
+      taken.close();
+      await influx.stop();
+    }
   });
 });
