@@ -24,8 +24,8 @@ export const CentralConfig = z.strictObject({
       keepaliveLimitS: z.number().int().min(10).max(65535).default(900).describe('longest MQTT keepalive a client may ask for; clients without keepalive are refused (dead links would hold sessions forever)'),
       auth: z
         .enum(['required', 'off'])
-        .default('off')
-        .describe('required: only gateways with a password (pemda-central gateway-password) and the central may connect'),
+        .default('required')
+        .describe('required: only gateways with a password (pemda-central gateway-password or enroll) and the central may connect; off: anyone on the network may connect and publish (a lab only)'),
     })
     .prefault({}),
   mqtt: z

@@ -50,7 +50,7 @@ Usage:
                                       a single-use token for pemda-edge enroll on a new gateway box
   pemda-central user add|list|passwd|role|disable|enable|remove|token|tokens|revoke-token --config FILE ...
                                       command-room users and API tokens (pemda-central user --help); the first admin comes from here
-  pemda-central gateway-password --config FILE --gateway GW
+  pemda-central gateway-password --config FILE --gateway GW [--gateway GW2 ...]
                                       set a new MQTT password for a gateway and print it once
   pemda-central mosquitto-files --config FILE --out DIR
                                       password and ACL files for an external Mosquitto 2 (same identities)
@@ -121,7 +121,7 @@ async function run(configFile: string): Promise<void> {
       },
       log.child({ part: 'acl' }),
     );
-    if (config.broker.auth === 'off') log.warn('broker.auth is off: any client may connect and publish; set broker.auth: required once gateways have passwords');
+    if (config.broker.auth === 'off') log.warn('broker.auth is off: any client may connect and publish; remove broker.auth: off once gateways have passwords');
     broker = new EmbeddedBroker(
       {
         host: config.broker.host,
@@ -302,19 +302,34 @@ function writeMosquittoFiles(configFile: string, outDir: string): number {
   }
 }
 
-/** `gateway-password`: a new password for a gateway; only its hash is kept. */
-async function setGatewayPassword(configFile: string, gateway: string): Promise<number> {
+/**
+ * `gateway-password`: a new password for each gateway named; only the hashes are kept.
+ * Every name is checked before any password changes, so a typo changes nothing.
+ */
+async function setGatewayPasswords(configFile: string, gateways: string[]): Promise<number> {
   const { value: config } = loadCentralConfig(configFile);
   const registry = new Registry(config.registry.db);
   try {
     if (config.registry.seed !== undefined) registry.seed(loadConfigFile(RegistrySeed, config.registry.seed).value);
-    if (!registry.gateway(gateway)) {
-      console.error(`pemda-central gateway-password: gateway "${gateway}" is not in the registry; add it to an OPD in the registry seed first`);
+    const unknown = gateways.filter((gw) => !registry.gateway(gw));
+    if (unknown.length > 0) {
+      console.error(`pemda-central gateway-password: ${unknown.map((gw) => `"${gw}"`).join(', ')} not in the registry; add each to an OPD in the registry seed first (no password was changed)`);
       return 2;
     }
-    const password = generatePassword();
-    registry.setPasswordHash(gateway, await hashPassword(password), mosquittoHash(password));
-    console.log(`Password for ${gateway} (shown once; put it in the gateway config as mqtt.password):\n${password}`);
+    const passwords = new Map<string, string>();
+    for (const gw of new Set(gateways)) {
+      const password = generatePassword();
+      registry.setPasswordHash(gw, await hashPassword(password), mosquittoHash(password));
+      passwords.set(gw, password);
+    }
+    const only = passwords.size === 1 ? [...passwords][0] : undefined;
+    if (only) {
+      const [gw, password] = only;
+      console.log(`Password for ${gw} (shown once; put it in the gateway config as mqtt.password):\n${password}`);
+    } else {
+      console.log('Passwords (shown once; put each in its gateway config as mqtt.password):');
+      for (const [gw, password] of passwords) console.log(`${gw} ${password}`);
+    }
     return 0;
   } finally {
     registry.close();
@@ -341,7 +356,7 @@ async function main(argv: string[]): Promise<number> {
     options: {
       config: { type: 'string', short: 'c' },
       help: { type: 'boolean', short: 'h' },
-      gateway: { type: 'string' },
+      gateway: { type: 'string', multiple: true },
       name: { type: 'string' },
       terminal: { type: 'string' },
       camera: { type: 'string' },
@@ -359,10 +374,11 @@ async function main(argv: string[]): Promise<number> {
     await run(values.config);
     return -1;
   }
-  if (command === 'command' && values.config && values.gateway && values.name) {
-    return runCommand(values.config, values.gateway, { name: values.name, terminal: values.terminal, camera: values.camera }, Number(values['timeout-s']));
+  const gateway = values.gateway?.at(-1);
+  if (command === 'command' && values.config && gateway && values.name) {
+    return runCommand(values.config, gateway, { name: values.name, terminal: values.terminal, camera: values.camera }, Number(values['timeout-s']));
   }
-  if (command === 'gateway-password' && values.config && values.gateway) return setGatewayPassword(values.config, values.gateway);
+  if (command === 'gateway-password' && values.config && values.gateway) return setGatewayPasswords(values.config, values.gateway);
   if (command === 'mosquitto-files' && values.config && values.out) return writeMosquittoFiles(values.config, values.out);
   if (command === 'config' && sub === 'migrate' && file) {
     migrateConfigFile(file, CENTRAL_CONFIG_VERSIONING, values.write === true).forEach((l) => console.log(l));

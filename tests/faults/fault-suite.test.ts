@@ -56,7 +56,7 @@ describe(`fault suite: ${G} gateways, ${P} punches per fault, seed ${SEED}`, () 
           file,
           stringify({
             gateway: { id: gateway, dataDir: `${gateway}-data` },
-            mqtt: { url: `mqtt://127.0.0.1:${proxyPort}`, reconnectMs: 300, ackTimeoutMs: 2000, batchSize: 500 },
+            mqtt: { url: `mqtt://127.0.0.1:${proxyPort}`, reconnectMs: 300, ackTimeoutMs: 2000, batchSize: 500, ...system.credentials(gateway) },
             health: { intervalS: 10 },
             terminals: [{ id: `zk-${i}`, driver: 'zk', host: '127.0.0.1', port, zone: ZONES[i % 3], reconcileIntervalS: 5, keepaliveS: 2, requestTimeoutMs: 2000, reconnectMinMs: 200, reconnectMaxMs: 1000 }],
             log: { level: 'warn' },

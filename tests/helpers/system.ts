@@ -38,8 +38,10 @@ export class TestSystem {
   httpPort = 0;
   readonly gateways = new Map<string, NodeProcess>();
   readonly terminals = new Map<string, LineTerminalSim>();
-  /** Extra central broker settings (e.g. auth). */
+  /** Extra central broker settings (e.g. auth: 'off' for a test that publishes as anyone). */
   readonly centralBroker: Record<string, unknown> = {};
+  /** Each gateway's MQTT password, set with the CLI as a technician would (broker.auth required, the default). */
+  readonly passwords = new Map<string, string>();
   /** Extra top-level central settings (e.g. tls). The wall's read-only API is open unless a test logs in. */
   readonly centralExtra: Record<string, unknown> = { auth: { anonymousView: true } };
   /** Extra top-level gateway settings per gateway id (e.g. adms). */
@@ -71,6 +73,7 @@ export class TestSystem {
         ...this.centralExtra,
       }),
     );
+    if (this.centralBroker.auth !== 'off') this.setGatewayPasswords([...this.offices, ...this.registeredOnly].map((o) => o.gateway));
     await this.startCentral();
     for (const office of this.offices) {
       let terminals = office.terminals;
@@ -86,7 +89,7 @@ export class TestSystem {
         this.gatewayConfigPath(office.gateway),
         stringify({
           gateway: { id: office.gateway, dataDir: `${office.gateway}-data`, ...office.gatewaySettings },
-          mqtt: { url: `mqtt://127.0.0.1:${this.brokerPort}`, reconnectMs: 300, ackTimeoutMs: 2000, ...office.mqtt },
+          mqtt: { url: `mqtt://127.0.0.1:${this.brokerPort}`, reconnectMs: 300, ackTimeoutMs: 2000, ...this.credentials(office.gateway), ...office.mqtt },
           health: { intervalS: 2 },
           terminals,
           log: { level: 'debug' },
@@ -104,6 +107,22 @@ export class TestSystem {
       encoding: 'utf8',
     });
     if (r.status !== 0) throw new Error(`user add ${username} exited ${r.status}: ${r.stderr}`);
+  }
+
+  /** `pemda-central gateway-password` for all of them in one run; keeps the printed passwords. */
+  private setGatewayPasswords(gateways: string[]): void {
+    if (gateways.length === 0) return;
+    const r = spawnSync(process.execPath, [join(ROOT, 'dist', 'central', 'main.js'), 'gateway-password', '--config', join(this.dir, 'central.yaml'), ...gateways.flatMap((gw) => ['--gateway', gw])], { encoding: 'utf8' });
+    if (r.status !== 0) throw new Error(`gateway-password exited ${r.status}: ${r.stderr}`);
+    const lines = r.stdout.trim().split('\n');
+    if (gateways.length === 1) this.passwords.set(gateways[0]!, lines.at(-1)!);
+    else for (const line of lines.slice(1)) this.passwords.set(line.split(' ')[0]!, line.split(' ')[1]!);
+  }
+
+  /** The MQTT user name and password a gateway logs in with (none when broker.auth is off). */
+  credentials(gateway: string): { username?: string; password?: string } {
+    const password = this.passwords.get(gateway);
+    return password === undefined ? {} : { username: gateway, password };
   }
 
   /** Logs in over HTTP; resolves with the Cookie header to send. */

@@ -27,7 +27,7 @@ describe('birth and death sessions', () => {
   const states = () => system.influx.query('pemda', `SELECT state, bd_seq FROM gateway_status WHERE gateway = 'gw-bappeda'`);
 
   it('ignores an offline whose bdSeq is older than the current birth', async () => {
-    const client = await mqtt.connectAsync(`mqtt://127.0.0.1:${system.brokerPort}`, { clientId: 'test-sessions' });
+    const client = await mqtt.connectAsync(`mqtt://127.0.0.1:${system.brokerPort}`, { clientId: 'test-sessions', ...system.credentials('gw-bappeda') });
     await client.publishAsync('pemda/v1/gw-bappeda/status', birth(5), { qos: 1, retain: true });
     await eventually(states, (rows) => rows.length === 1, 20_000, 'the birth in InfluxDB');
     await client.publishAsync('pemda/v1/gw-bappeda/status', death(4), { qos: 1, retain: true });
@@ -46,7 +46,7 @@ describe('birth and death sessions', () => {
   });
 
   it('publishes its own retained state, online while running', async () => {
-    const client = await mqtt.connectAsync(`mqtt://127.0.0.1:${system.brokerPort}`, { clientId: 'test-central-state' });
+    const client = await mqtt.connectAsync(`mqtt://127.0.0.1:${system.brokerPort}`, { clientId: 'test-central-state', ...system.credentials('gw-bappeda') });
     const states: unknown[] = [];
     client.on('message', (_t, body) => states.push(JSON.parse(body.toString())));
     await client.subscribeAsync('pemda/v1/$central/state', { qos: 1 });

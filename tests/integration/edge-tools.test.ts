@@ -37,7 +37,7 @@ describe('pemda-edge doctor and discover', () => {
         file,
         stringify({
           gateway: { id: 'gw-tools', dataDir: 'tools-data' },
-          mqtt: { url: `mqtt://127.0.0.1:${system.brokerPort}` },
+          mqtt: { url: `mqtt://127.0.0.1:${system.brokerPort}`, ...system.credentials('gw-tools') },
           terminals: [
             { id: 'zk-1', driver: 'zk', host: '127.0.0.1', port: zkPort, zone: 'Asia/Jakarta', commKey },
             { id: 'printer', driver: 'line-serial', port: linePty.gatewayPath, zone: 'Asia/Jakarta' },

@@ -145,7 +145,7 @@ describe('panic button', () => {
   });
 
   it('raises nothing new when the same panic record is resent', async () => {
-    const client = await mqtt.connectAsync(`mqtt://127.0.0.1:${system.brokerPort}`, { clientId: 'test-panic-replayer' });
+    const client = await mqtt.connectAsync(`mqtt://127.0.0.1:${system.brokerPort}`, { clientId: 'test-panic-replayer', ...system.credentials('gw-replay') });
     const acks: unknown[] = [];
     client.on('message', (_t, body) => acks.push(JSON.parse(body.toString())));
     await client.subscribeAsync('pemda/v1/gw-replay/ack', { qos: 1 });

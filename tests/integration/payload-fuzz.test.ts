@@ -11,7 +11,7 @@ describe('malformed payloads at the central', () => {
   afterAll(() => system.stop(), 60_000);
 
   it('survives 40,000 of them and still acks a good batch', async () => {
-    const client = await mqtt.connectAsync(`mqtt://127.0.0.1:${system.brokerPort}`, { clientId: 'fuzzer', reconnectPeriod: 0 });
+    const client = await mqtt.connectAsync(`mqtt://127.0.0.1:${system.brokerPort}`, { clientId: 'fuzzer', reconnectPeriod: 0, ...system.credentials('gw-fuzz') });
     const payloads = fc.sample(
       fc.oneof(
         fc.uint8Array({ maxLength: 200 }).map((b) => Buffer.from(b)),

@@ -10,17 +10,12 @@ describe('broker identities and ACL', () => {
     { gateway: 'gw-a', opd: 'inspektorat', zone: 'Asia/Jakarta' },
     { gateway: 'gw-b', opd: 'bapenda', zone: 'Asia/Jakarta' },
   ]);
-  system.centralBroker.auth = 'required';
-  const passwords = new Map<string, string>();
+  // broker.auth is required by default: TestSystem sets each gateway's password with the CLI.
+  const passwords = system.passwords;
   const url = () => `mqtt://127.0.0.1:${system.brokerPort}`;
 
   beforeAll(async () => {
     await system.start();
-    for (const gw of ['gw-a', 'gw-b']) {
-      const cli = NodeProcess.start('cli', 'central/main.js', ['gateway-password', '--config', join(system.dir, 'central.yaml'), '--gateway', gw]);
-      expect(await cli.exited, cli.stderr).toBe(0);
-      passwords.set(gw, String(cli.lines.at(-1)?.msg));
-    }
   }, 90_000);
   afterAll(() => system.stop(), 60_000);
 

@@ -44,7 +44,7 @@ describe('serial terminal to InfluxDB', () => {
   it('stores a replayed batch once', async () => {
     // The same events batch published twice straight to the broker, as a gateway does
     // when an ack is lost; gw-replay is registered but has no gateway process.
-    const client = await mqtt.connectAsync(`mqtt://127.0.0.1:${system.brokerPort}`, { clientId: 'test-replayer' });
+    const client = await mqtt.connectAsync(`mqtt://127.0.0.1:${system.brokerPort}`, { clientId: 'test-replayer', ...system.credentials('gw-replay') });
     const record = {
       seq: 1_000_000,
       kind: 'punch',
@@ -116,7 +116,7 @@ describe('serial terminal to InfluxDB', () => {
   });
 
   it('rejects a malformed MQTT payload with the field and reason, and keeps ingesting', async () => {
-    const client = await mqtt.connectAsync(`mqtt://127.0.0.1:${system.brokerPort}`, { clientId: 'test-bad-publisher' });
+    const client = await mqtt.connectAsync(`mqtt://127.0.0.1:${system.brokerPort}`, { clientId: 'test-bad-publisher', ...system.credentials('gw-bpkad') });
     await client.publishAsync('pemda/v1/gw-bpkad/events', JSON.stringify({ v: 1, ackedSeq: 0, records: [{ seq: 5, kind: 'punch', terminal: 'term-1' }] }), { qos: 1 });
     await client.publishAsync('pemda/v1/gw-bpkad/events', '{not json', { qos: 1 });
     await client.endAsync();
