@@ -9,6 +9,8 @@ import type { CameraConfig } from './config.js';
 import { CameraAuthError, grabFrame, resolveOnvif, type GrabbedFrame, type OnvifUris } from './grab.js';
 import { MotionWatcher } from './motion.js';
 
+const FIRST_GRAB_SPREAD_MS = 30_000;
+
 export type CameraState = 'online' | 'offline' | 'auth-failed' | 'stale';
 
 export interface CameraContext {
@@ -52,7 +54,10 @@ export class CameraPoller {
   start(): void {
     this.stopped = false;
     mkdirSync(this.ctx.framesDir, { recursive: true });
-    this.schedule(Math.random() * Math.min(5000, this.config.intervalS * 1000));
+    // Spread over up to 30 s: after a power cut every office boots together, and first
+    // grabs bunched into a few seconds reach the central as one burst of thousands of
+    // thumbnails (the morning-rush benchmark at 2,500 cameras showed it).
+    this.schedule(Math.random() * Math.min(FIRST_GRAB_SPREAD_MS, this.config.intervalS * 1000));
     if (this.config.motion.enabled && this.config.onvif) {
       this.motion ??= new MotionWatcher(this.config, { record: (r) => this.ctx.record(r), snapshotNow: (reason) => this.snapshotNow(reason) }, this.log);
       this.motion.start();
