@@ -24,7 +24,7 @@ Usage:
                                       bring a config written for an older release to the current format
   pemda-edge status --config FILE     outbox depth, last ack, last punch per terminal
   pemda-edge doctor --config FILE [--lang id|en]
-                                      check data folder, broker, central, every terminal, clock
+                                      check data folder, broker, central, every terminal, camera and panic input, clock
   pemda-edge discover [--zk-hosts 192.168.1.0/24] [--zk-port 4370] [--onvif] [--onvif-hosts H] [--onvif-port 3702] [--timeout-ms 1500]
                                       list serial ports, ZK terminals and ONVIF cameras, as config
   pemda-edge --help
