@@ -12,7 +12,7 @@ import type { Auth, AuthResponse, Permission, Principal } from './auth/index.js'
 import { adminPermission, adminRoute, type AdminSources } from './admin/routes.js';
 import { openApiDocument } from './openapi.js';
 import { reportsPermission, reportsRoute, type ReportsSources } from './reports/api.js';
-import { bridgesPermission, bridgesRoute, type Actor, type BridgesSources } from './bridges/index.js';
+import { bridgesPermission, bridgesRoute, forwardBridgeEvents, type Actor, type BridgesSources } from './bridges/index.js';
 import { alertsPermission, alertsRoute, forwardAlertEvents, type AlertEngine } from './alerts/index.js';
 
 /**
@@ -115,7 +115,7 @@ const ANONYMOUS_VIEWER: Principal = { username: '(anonymous)', role: 'operator',
  *   GET /api/cameras/{gateway}/{camera}/latest.jpg   that frame (X-Captured-At header)
  *   GET /api/state                            gateways, terminals, cameras, health, today's punches per OPD, latest punches
  *   GET /api/events                           server-sent events: "change" whenever the state changes (at most 2 a second),
- *                                             "ping" every 15 s
+ *                                             "ping" every 15 s, "alert-*", and "complaint" / "dataset" (central/bridges/events.ts)
  *   GET /api/enroll/ca, POST /api/enroll      gateway enrollment (protocols/enroll.ts)
  *   GET /api/openapi.json                     every route, its permission and bodies (central/openapi.ts)
  * Served over HTTPS when `tls` is given (pemda-central pki).
@@ -126,6 +126,7 @@ export class HttpApi {
   private pending: NodeJS.Timeout | undefined;
   private pinger: NodeJS.Timeout | undefined;
   private unforward: (() => void) | undefined;
+  private unforwardBridges: (() => void) | undefined;
 
   constructor(
     private readonly options: { host: string; port: number; webRoot?: string; tls?: { cert: Buffer; key: Buffer } | undefined; anonymousView?: boolean },
@@ -136,7 +137,7 @@ export class HttpApi {
     sources.live.on('change', () => {
       this.pending ??= setTimeout(() => {
         this.pending = undefined;
-        for (const res of this.streams) res.write(`event: change\ndata: ${JSON.stringify({ at: new Date().toISOString() })}\n\n`);
+        this.broadcast('change', { at: new Date().toISOString() });
       }, 500);
     });
   }
@@ -163,7 +164,14 @@ export class HttpApi {
     // Alerts go to the wall at once, not coalesced like state changes: an operator must hear them.
     if (this.sources.alerts) {
       this.unforward = forwardAlertEvents(this.sources.alerts, (event, alert) => {
-        for (const res of this.streams) res.write(`event: ${event}\ndata: ${JSON.stringify(alert)}\n\n`);
+        this.broadcast(event, alert);
+      });
+    }
+    // Bodies are ids and counts only (the stream reaches anonymous walls); datasets arrive coalesced.
+    const bridgeEvents = this.sources.bridges?.events;
+    if (bridgeEvents) {
+      this.unforwardBridges = forwardBridgeEvents(bridgeEvents, (event, body) => {
+        this.broadcast(event, body);
       });
     }
     const tls = this.options.tls;
@@ -174,12 +182,18 @@ export class HttpApi {
       server.listen(this.options.port, this.options.host, () => resolve());
     });
     this.pinger = setInterval(() => {
-      for (const res of this.streams) res.write(`event: ping\ndata: ${JSON.stringify({ at: new Date().toISOString() })}\n\n`);
+      this.broadcast('ping', { at: new Date().toISOString() });
     }, PING_MS);
     this.pinger.unref();
     const port = (server.address() as { port: number }).port;
     this.log.info({ host: this.options.host, port, https: tls !== undefined }, 'HTTP API listening');
     return port;
+  }
+
+  /** One server-sent event to every open stream. */
+  private broadcast(event: string, body: unknown): void {
+    const frame = `event: ${event}\ndata: ${JSON.stringify(body)}\n\n`;
+    for (const res of this.streams) res.write(frame);
   }
 
   private openStream(res: ServerResponse): void {
@@ -337,6 +351,7 @@ export class HttpApi {
 
   async stop(): Promise<void> {
     this.unforward?.();
+    this.unforwardBridges?.();
     clearTimeout(this.pending);
     clearInterval(this.pinger);
     for (const res of this.streams) res.end();

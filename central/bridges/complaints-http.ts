@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises';
 import type { Logger } from 'pino';
 import { z } from 'zod';
 import { complaintStats, spread, type OpdComplaintStats } from './complaint-stats.js';
+import type { BridgeEvents } from './events.js';
 import type { ComplaintStore } from './complaint-store.js';
 import { AckBody, AssignBody, Category, CloseBody, COMPLAINT_STATES, ComplaintStateError, NewComplaint, OpdCode, RoutingRules, type Step } from './complaint.js';
 import type { OpdSource } from './datasets.js';
@@ -33,6 +34,8 @@ export interface ComplaintsSources {
   registry: OpdSource;
   log: Logger;
   clock?: () => number;
+  /** Told of every complaint filed or changed, for the command room's live pages. */
+  events?: BridgeEvents | undefined;
 }
 
 export const ListQuery = z.strictObject({
@@ -88,7 +91,10 @@ export async function complaintsRoute(sources: ComplaintsSources, req: BridgesRe
       if ('error' in photo) return fail(400, photo.error);
     }
     const { complaint, created } = store.receive(parsed.data, photo, actor.username, now);
-    if (created) log.info({ complaint: complaint.id, category: complaint.category, opd: complaint.opd, state: complaint.state, by: actor.username }, 'complaint received');
+    if (created) {
+      log.info({ complaint: complaint.id, category: complaint.category, opd: complaint.opd, state: complaint.state, by: actor.username }, 'complaint received');
+      sources.events?.complaintChanged(complaint);
+    }
     return { status: created ? 201 : 200, body: complaint };
   }
 
@@ -163,7 +169,10 @@ export async function complaintsRoute(sources: ComplaintsSources, req: BridgesRe
   try {
     const changed = store.apply(id, step, actor.username, now);
     if (!changed) return fail(404, `no complaint ${id}`);
-    if (changed.state !== complaint.state || changed.opd !== complaint.opd) log.info({ complaint: id, opd: changed.opd, state: changed.state, by: actor.username }, `complaint ${action}`);
+    if (changed.state !== complaint.state || changed.opd !== complaint.opd) {
+      log.info({ complaint: id, opd: changed.opd, state: changed.state, by: actor.username }, `complaint ${action}`);
+      sources.events?.complaintChanged(changed);
+    }
     return { status: 200, body: changed };
   } catch (err) {
     if (err instanceof ComplaintStateError) return fail(409, `complaint ${id} is ${complaint.state}: ${err.message}`);

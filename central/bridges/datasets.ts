@@ -5,6 +5,7 @@ import { z } from 'zod';
 import { newToken, TOKEN_PATTERN } from '../auth/tokens.js';
 import { checkCsvRows } from './dataset-csv.js';
 import type { DatasetStore, DatasetRecord } from './dataset-store.js';
+import type { BridgeEvents } from './events.js';
 import { checkJsonRows, measurementOf, rowsToPoints, type DatasetRegistration, type FieldValue, type RowCheck, type RowError } from './dataset.js';
 
 /**
@@ -83,6 +84,8 @@ export class DatasetBridge {
     private readonly registry: OpdSource,
     private readonly log: Logger,
     clock?: () => number,
+    /** Told of registrations and of every recorded push (coalesced there), for the live wall. */
+    private readonly events?: BridgeEvents,
   ) {
     this.clock = clock ?? Date.now;
   }
@@ -93,7 +96,9 @@ export class DatasetBridge {
     const token = newToken();
     if (!this.store.add(reg, token, by, this.clock())) return { status: 409, error: `dataset ${reg.slug} exists; its fields do not change: register another slug, or issue a new token with POST /api/datasets/${reg.slug}/token` };
     this.log.info({ dataset: reg.slug, opd: reg.opd, by }, 'dataset registered');
-    return { dataset: this.summary(this.store.get(reg.slug)!), token };
+    const dataset = this.summary(this.store.get(reg.slug)!);
+    this.events?.datasetChanged(dataset.slug, 0, dataset.latestRowAt);
+    return { dataset, token };
   }
 
   /** A new push token; the old one stops working at once. */
@@ -210,6 +215,9 @@ export class DatasetBridge {
     const newest = check.rows.length > 0 ? Math.max(...check.rows.map((r) => r.timeMs ?? receivedMs)) : null;
     this.store.recordPush(dataset.slug, newest, check.rows.length, rejectedRows, receivedMs);
     this.log.debug({ dataset: dataset.slug, opd: dataset.opd, accepted: check.rows.length, rejected: rejectedRows }, 'dataset rows pushed');
+    const latestRowAt = this.store.get(dataset.slug)?.latestRowAt ?? null;
+    // A push of refused rows only still changes the page's counts and last push time.
+    this.events?.datasetChanged(dataset.slug, check.rows.length, latestRowAt);
     const status = check.errors.length === 0 ? 200 : check.rows.length > 0 ? 207 : 422;
     return {
       status,
@@ -219,7 +227,7 @@ export class DatasetBridge {
         rejected: rejectedRows,
         errors: check.errors.slice(0, MAX_LISTED_ERRORS),
         moreErrors: Math.max(0, check.errors.length - MAX_LISTED_ERRORS),
-        latestRowAt: this.store.get(dataset.slug)?.latestRowAt ?? null,
+        latestRowAt,
       },
     };
   }

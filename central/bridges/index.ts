@@ -3,6 +3,7 @@ import { ComplaintStore } from './complaint-store.js';
 import type { ComplaintsSources } from './complaints-http.js';
 import { DatasetStore } from './dataset-store.js';
 import { DatasetBridge, type OpdSource, type PointSink, type RawQuery } from './datasets.js';
+import { BridgeEvents } from './events.js';
 
 // The module's public face: main.ts and http.ts import from here only.
 export { complaintsPermission, complaintsRoute, type ComplaintsPermission, type ComplaintsSources } from './complaints-http.js';
@@ -14,6 +15,7 @@ export { DatasetStore } from './dataset-store.js';
 export { DatasetBridge, type DatasetLatest, type DatasetSummary, type IngestResult, type OpdSource, type PointSink, type RawQuery } from './datasets.js';
 export { datasetSlugOfTopic, datasetTopicFilter, ingestMqttDatasetMessage } from './mqtt.js';
 export { BRIDGE_OPERATIONS } from './operations.js';
+export { BridgeEvents, DATASET_COALESCE_MS, forwardBridgeEvents, type BridgeEventMap, type BridgeEventName, type ComplaintEvent, type DatasetEvent } from './events.js';
 
 export interface BridgesOptions {
   /** The SQLite file; the registry's (config.registry.db) is fine: table names start with "complaint" and "dataset". */
@@ -33,6 +35,8 @@ export interface BridgesOptions {
 export interface Bridges {
   complaints: ComplaintsSources;
   datasets: DatasetBridge;
+  /** Complaint and dataset changes, for the command room's event stream. */
+  events: BridgeEvents;
   close(): void;
 }
 
@@ -41,10 +45,13 @@ export function openBridges(o: BridgesOptions): Bridges {
   const complaintStore = new ComplaintStore(o.db, o.photoDir);
   const datasetStore = new DatasetStore(o.db);
   const clock = o.clock ?? Date.now;
+  const events = new BridgeEvents();
   return {
-    complaints: { store: complaintStore, registry: o.registry, log: o.log.child({ part: 'complaints' }), clock },
-    datasets: new DatasetBridge(datasetStore, o.sink, o.influx, o.registry, o.log.child({ part: 'datasets' }), clock),
+    complaints: { store: complaintStore, registry: o.registry, log: o.log.child({ part: 'complaints' }), clock, events },
+    datasets: new DatasetBridge(datasetStore, o.sink, o.influx, o.registry, o.log.child({ part: 'datasets' }), clock, events),
+    events,
     close: () => {
+      events.close();
       complaintStore.close();
       datasetStore.close();
     },

@@ -1,5 +1,6 @@
 import { complaintsPermission, complaintsRoute, type ComplaintsPermission, type ComplaintsSources } from './complaints-http.js';
 import type { DatasetBridge } from './datasets.js';
+import type { BridgeEvents } from './events.js';
 import { datasetsPermission, datasetsRoute, type DatasetsPermission } from './datasets-http.js';
 import type { BridgesReply, BridgesRequest } from './request.js';
 
@@ -14,6 +15,8 @@ export interface BridgesSources {
   complaints?: ComplaintsSources | undefined;
   /** Absent: no dataset routes. */
   datasets?: DatasetBridge | undefined;
+  /** Absent: complaints and datasets change without telling the event stream. */
+  events?: BridgeEvents | undefined;
 }
 
 export type BridgesPermission = ComplaintsPermission | DatasetsPermission;

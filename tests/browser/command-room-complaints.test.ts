@@ -13,7 +13,8 @@ import { addUser, apiSession, logInThroughForm, tabViews } from './session.js';
  * registry, no gateways): an admin writes the routing rules in the page; an operator
  * files a complaint with a photo in the page, the rule routes it, the operator
  * acknowledges and closes it there, and the response-time figures follow each step; a
- * second complaint falls to the "*" rule and is reassigned by hand.
+ * second complaint falls to the "*" rule and is reassigned by hand; a third, filed and
+ * acknowledged through the API, reaches the open page live over the event stream.
  */
 if (!HAVE_CHROMIUM) console.warn(`command room complaints test ${SKIP_REASON}`);
 
@@ -22,6 +23,38 @@ const DOC_SHOTS = join(ROOT, 'docs', 'screenshots');
 
 const ADMIN = { username: 'rina', password: 'rina-kata-sandi-panjang' };
 const OPERATOR = { username: 'ani', password: 'ani-kata-sandi-panjang' };
+/** The page polled every 15 s before the central sent `complaint` events. */
+const LIVE_WITHIN_MS = 5000;
+
+/** The next `count` events named `name` on an open /api/events response, as parsed JSON. */
+async function nextEvents(res: Response, name: string, count: number, timeoutMs: number): Promise<unknown[]> {
+  const reader = res.body!.getReader();
+  const decoder = new TextDecoder();
+  const found: unknown[] = [];
+  let buffered = '';
+  const deadline = Date.now() + timeoutMs;
+  try {
+    while (found.length < count) {
+      const left = deadline - Date.now();
+      if (left <= 0) throw new Error(`only ${found.length} of ${count} "${name}" events within ${timeoutMs} ms`);
+      let timer: NodeJS.Timeout | undefined;
+      const chunk = await Promise.race([reader.read(), new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`no "${name}" event within ${timeoutMs} ms`)), left)))]).finally(() => clearTimeout(timer));
+      if (chunk.done) throw new Error('the event stream ended');
+      buffered += decoder.decode(chunk.value, { stream: true });
+      const blocks = buffered.split('\n\n');
+      buffered = blocks.pop() ?? '';
+      for (const block of blocks) {
+        const lines = block.split('\n');
+        if (!lines.includes(`event: ${name}`)) continue;
+        const data = lines.find((l) => l.startsWith('data: '));
+        if (data) found.push(JSON.parse(data.slice('data: '.length)));
+      }
+    }
+    return found.slice(0, count);
+  } finally {
+    await reader.cancel().catch(() => undefined);
+  }
+}
 
 describe.skipIf(!HAVE_CHROMIUM)(`command room complaints${HAVE_CHROMIUM ? '' : ` (${SKIP_REASON})`}`, () => {
   let system: TestSystem;
@@ -185,5 +218,37 @@ describe.skipIf(!HAVE_CHROMIUM)(`command room complaints${HAVE_CHROMIUM ? '' : `
     await compact.waitFor();
     await expect.poll(() => compact.locator('tr.figure-row[data-opd="dlh"] .open').textContent()).toBe('1');
     await operator.screenshot({ path: join(SHOTS, 'kesehatan-pengaduan.png') });
+  });
+
+  it('live: a complaint filed and acknowledged through the API reaches the open list without a reload; the stream names only id, state and OPD', async () => {
+    const cookie = await apiSession(base(), OPERATOR.username, OPERATOR.password);
+    await operator.evaluate(`location.hash = '#/pengaduan'`);
+    await operator.locator(`tr.complaint-row[data-id="${complaintId}"]`).waitFor();
+    // What every viewer of this central receives, read beside the page.
+    const stream = await fetch(`${base()}/api/events`, { headers: { cookie } });
+    expect(stream.headers.get('content-type')).toBe('text/event-stream');
+    const told = nextEvents(stream, 'complaint', 2, 3 * LIVE_WITHIN_MS);
+
+    const text = 'Kabel listrik putus di depan SD 12, nomor pelapor 0812-0000-1111';
+    const filedAt = Date.now();
+    const res = await fetch(`${base()}/api/complaints`, { method: 'POST', headers: { cookie, 'Content-Type': 'application/json' }, body: JSON.stringify({ category: 'sampah', text, address: 'Jl. Veteran 12' }) });
+    expect(res.status).toBe(201);
+    const { id } = (await res.json()) as { id: number };
+    const row = operator.locator(`tr.complaint-row[data-id="${id}"]`);
+    await row.waitFor({ timeout: LIVE_WITHIN_MS });
+    console.log(`command room: complaint filed through the API -> on the open list after ${Date.now() - filedAt} ms`);
+    expect(await row.getAttribute('data-state')).toBe('routed');
+    expect(await row.locator('.cmp-text').textContent()).toContain('Kabel listrik putus');
+
+    // A step taken elsewhere (another operator, the OPD's own app) follows the same way.
+    expect((await fetch(`${base()}/api/complaints/${id}/ack`, { method: 'POST', headers: { cookie, 'Content-Type': 'application/json' }, body: JSON.stringify({ note: 'regu berangkat' }) })).status).toBe(200);
+    await expect.poll(() => row.getAttribute('data-state'), { timeout: LIVE_WITHIN_MS, interval: 100 }).toBe('acknowledged');
+
+    const events = await told;
+    expect(events).toEqual([
+      { id, state: 'routed', opd: 'dlh' },
+      { id, state: 'acknowledged', opd: 'dlh' },
+    ]);
+    expect(JSON.stringify(events)).not.toMatch(/Kabel|0812|Veteran|regu|"ani"/);
   });
 });

@@ -6,7 +6,7 @@ import { pino } from 'pino';
 import { advance, ComplaintStateError, NewComplaint, RECEIVED, routeFor, RoutingRules, type Progress } from '../../central/bridges/complaint.js';
 import { complaintStats, percentile, spread } from '../../central/bridges/complaint-stats.js';
 import { decodePhoto, PHOTO_MAX_BYTES } from '../../central/bridges/photo.js';
-import { ComplaintStore, complaintsPermission, complaintsRoute, type BridgesRequest, type ComplaintsSources } from '../../central/bridges/index.js';
+import { BridgeEvents, ComplaintStore, complaintsPermission, complaintsRoute, forwardBridgeEvents, type BridgesRequest, type ComplaintEvent, type ComplaintsSources } from '../../central/bridges/index.js';
 
 const T0 = Date.parse('2026-11-02T01:00:00Z');
 const MIN = 60_000;
@@ -138,11 +138,13 @@ describe('complaint routes', () => {
     const store = new ComplaintStore(join(dir, 'central.sqlite'), join(dir, 'photos'));
     stores.push(store);
     let now = T0;
+    const events = new BridgeEvents();
     const sources: ComplaintsSources = {
       store,
       registry: { opds: () => ['dlh', 'dpupr', 'setda'].map((code) => ({ code, zone: 'Asia/Makassar' })) },
       log: pino({ level: 'silent' }),
       clock: () => now,
+      events,
     };
     // null: nobody authenticated (http.ts would have refused already; the route refuses too).
     const call = async (method: string, path: string, body?: unknown, actor: BridgesRequest['actor'] | null = { username: 'op' }) => {
@@ -155,7 +157,7 @@ describe('complaint routes', () => {
       });
       return reply as { status: number; body: Record<string, unknown> & { error?: string }; type?: string };
     };
-    return { dir, store, call, tick: (ms: number) => (now += ms) };
+    return { dir, store, call, events, tick: (ms: number) => (now += ms) };
   }
 
   it('names the permission each route needs', () => {
@@ -202,5 +204,45 @@ describe('complaint routes', () => {
 
     const one = await call('GET', '/api/complaints/2');
     expect((one.body.history as { action: string }[]).map((h) => h.action)).toEqual(['received', 'routed']);
+  });
+
+  it('tells the event stream of each complaint filed or changed: id, state and OPD only', async () => {
+    const { call, events } = setup();
+    const told: ComplaintEvent[] = [];
+    const sse: string[] = [];
+    events.on('complaint', (e) => told.push(e));
+    const unforward = forwardBridgeEvents(events, (name, body) => sse.push(`${name} ${JSON.stringify(body)}`));
+    await call('PUT', '/api/complaints/routing', { rules: [{ category: 'sampah', opd: 'dlh' }] });
+    expect(told).toEqual([]);
+
+    const secret = { category: 'sampah', text: 'Rahasia: nomor HP pelapor 0812-3456', address: 'Jl. Rahasia 9', location: { lat: -5.14, lon: 119.42 }, photo: JPEG.toString('base64'), externalId: 'app-7' };
+    expect((await call('POST', '/api/complaints', secret)).status).toBe(201);
+    // The sender repeating itself files nothing, so nothing is told.
+    expect((await call('POST', '/api/complaints', secret)).status).toBe(200);
+    expect((await call('POST', '/api/complaints', { category: 'banjir', text: 'Air masuk', address: 'x' })).status).toBe(201);
+    await call('POST', '/api/complaints/2/ack', {}); // 409: no OPD yet
+    await call('POST', '/api/complaints/2/assign', { opd: 'dpupr', note: 'catatan internal' });
+    await call('POST', '/api/complaints/2/assign', { opd: 'dpupr' }); // the same OPD: no change
+    await call('POST', '/api/complaints/2/assign', { opd: 'setda' });
+    await call('POST', '/api/complaints/2/ack', { note: 'diterima' });
+    await call('POST', '/api/complaints/2/ack', {}); // a second acknowledgement keeps the first
+    await call('POST', '/api/complaints/2/close', { note: 'selesai' });
+    expect(told).toEqual([
+      { id: 1, state: 'routed', opd: 'dlh' },
+      { id: 2, state: 'received', opd: null },
+      { id: 2, state: 'routed', opd: 'dpupr' },
+      { id: 2, state: 'routed', opd: 'setda' },
+      { id: 2, state: 'acknowledged', opd: 'setda' },
+      { id: 2, state: 'closed', opd: 'setda' },
+    ]);
+    for (const e of told) expect(Object.keys(e).sort()).toEqual(['id', 'opd', 'state']);
+    expect(sse[0]).toBe('complaint {"id":1,"state":"routed","opd":"dlh"}');
+    expect(sse.join('\n')).not.toMatch(/Rahasia|0812|catatan|diterima|selesai|photo|"op"|"by"|"text"/);
+
+    unforward();
+    await call('POST', '/api/complaints', { category: 'sampah', text: 'lagi', address: 'y' });
+    expect(told).toHaveLength(7);
+    expect(sse).toHaveLength(6);
+    events.close();
   });
 });

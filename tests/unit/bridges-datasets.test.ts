@@ -1,4 +1,4 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -7,7 +7,7 @@ import { pino } from 'pino';
 import { checkJsonRows, DatasetRegistration, parseRowTime, rowSchema, rowsToPoints } from '../../central/bridges/dataset.js';
 import { checkCsvRows, detectDelimiter } from '../../central/bridges/dataset-csv.js';
 import { datasetSlugOfTopic, ingestMqttDatasetMessage } from '../../central/bridges/mqtt.js';
-import { DatasetBridge, DatasetStore, datasetsPermission, datasetsRoute, type BridgesRequest } from '../../central/bridges/index.js';
+import { BridgeEvents, DATASET_COALESCE_MS, DatasetBridge, DatasetStore, datasetsPermission, datasetsRoute, type BridgesRequest, type DatasetEvent } from '../../central/bridges/index.js';
 
 const NOW = Date.parse('2026-11-03T02:00:00Z');
 const WITA = { zone: 'Asia/Makassar', nowMs: NOW };
@@ -130,6 +130,7 @@ describe('dataset routes with a recording sink', () => {
   const dirs: string[] = [];
   const stores: DatasetStore[] = [];
   afterEach(() => {
+    vi.useRealTimers();
     for (const s of stores.splice(0)) s.close();
     for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
   });
@@ -149,7 +150,10 @@ describe('dataset routes with a recording sink', () => {
       },
     };
     const influx = { queryRaw: () => Promise.reject(new Error('not in unit tests')) };
-    const bridge = new DatasetBridge(store, sink, influx, { opds: () => [{ code: 'dlh', zone: 'Asia/Makassar' }] }, pino({ level: 'silent' }), () => NOW);
+    const events = new BridgeEvents();
+    const told: DatasetEvent[] = [];
+    events.on('dataset', (e) => told.push(e));
+    const bridge = new DatasetBridge(store, sink, influx, { opds: () => [{ code: 'dlh', zone: 'Asia/Makassar' }] }, pino({ level: 'silent' }), () => NOW, events);
     const call = async (method: string, path: string, init: { body?: string; type?: string; authorization?: string; actor?: BridgesRequest['actor'] } = {}) =>
       (await datasetsRoute(bridge, {
         method,
@@ -159,7 +163,7 @@ describe('dataset routes with a recording sink', () => {
         contentType: init.type,
         body: () => Promise.resolve(init.body ?? ''),
       })) as { status: number; body: Record<string, unknown> & { error?: string }; headers?: Record<string, string> };
-    return { bridge, store, written, call, failNext: () => (failures = 1) };
+    return { bridge, store, written, call, events, told, failNext: () => (failures = 1) };
   }
 
   it('names the permission each route needs', () => {
@@ -219,5 +223,48 @@ describe('dataset routes with a recording sink', () => {
     expect(await ingestMqttDatasetMessage(bridge, topic, Buffer.from(JSON.stringify({ token, csv: 'pm25;aqi\n4,5;3' })), 'pemda/v1')).toMatchObject({ status: 200 });
     expect(await ingestMqttDatasetMessage(bridge, topic, Buffer.from(JSON.stringify({ token: 'wrong', rows: [] })), 'pemda/v1')).toMatchObject({ status: 401 });
     expect(written.flat().map((p) => p.fields)).toEqual([{ pm25: 4 }, { pm25: 4.5, aqi: 3 }]);
+  });
+
+  it('tells the event stream of pushes by HTTP, CSV and MQTT, one event per dataset per window', async () => {
+    // Fake timers decide the windows: what is asserted is what was emitted, not how fast.
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    const { bridge, call, told, events } = setup();
+    const admin = { username: 'admin' };
+    const token = (await call('POST', '/api/datasets', { body: JSON.stringify(air), type: 'application/json', actor: admin })).body.token as string;
+    const water = DatasetRegistration.parse({ slug: 'tinggi-air', name: 'Tinggi Air', opd: 'dlh', fields: [{ name: 'level', type: 'number' }] });
+    expect((await call('POST', '/api/datasets', { body: JSON.stringify(water), type: 'application/json', actor: admin })).status).toBe(201);
+    vi.advanceTimersByTime(DATASET_COALESCE_MS);
+    // Registered: no rows yet.
+    expect(told).toEqual([
+      { slug: 'kualitas-udara', rows: 0, latestAt: null },
+      { slug: 'tinggi-air', rows: 0, latestAt: null },
+    ]);
+
+    const rows = (body: string, type = 'application/json') => call('POST', '/api/datasets/kualitas-udara/rows', { authorization: `Bearer ${token}`, body, type });
+    // A push of 10 000 rows, then a burst of small pushes by every path, within one window.
+    const many = Array.from({ length: 10_000 }, (_, i) => ({ pm25: i % 500, time: new Date(NOW - (10_000 - i) * 1000).toISOString() }));
+    expect((await rows(JSON.stringify(many))).body).toMatchObject({ accepted: 10_000 });
+    for (let i = 0; i < 20; i++) expect((await rows(JSON.stringify([{ pm25: i, time: '2026-11-03T09:00:00+08:00' }]))).status).toBe(200);
+    expect((await rows('pm25;aqi\n4,5;3\n5;x\n', 'text/csv')).status).toBe(207);
+    expect(await ingestMqttDatasetMessage(bridge, 'pemda/v1/$bridge/datasets/kualitas-udara/rows', Buffer.from(JSON.stringify({ token, rows: [{ pm25: 4 }, { pm25: 5 }] })), 'pemda/v1')).toMatchObject({ status: 200 });
+    expect((await rows('[{"pm25":"x"}]')).status).toBe(422);
+    // Refused before anything is stored: nothing to tell.
+    expect((await rows(`[{"pm25":1}]`, 'application/json')).status).toBe(200);
+    expect((await call('POST', '/api/datasets/kualitas-udara/rows', { authorization: `Bearer ${'x'.repeat(43)}`, body: '[{"pm25":1}]', type: 'application/json' })).status).toBe(401);
+    expect(told).toHaveLength(2);
+    vi.advanceTimersByTime(DATASET_COALESCE_MS);
+    expect(told.slice(2)).toEqual([{ slug: 'kualitas-udara', rows: 10_000 + 20 + 1 + 2 + 1, latestAt: new Date(NOW).toISOString() }]);
+
+    // The next window is another event; a window per dataset.
+    expect(await ingestMqttDatasetMessage(bridge, 'pemda/v1/$bridge/datasets/kualitas-udara/rows', Buffer.from(JSON.stringify({ token, csv: 'pm25\n7' })), 'pemda/v1')).toMatchObject({ status: 200 });
+    vi.advanceTimersByTime(DATASET_COALESCE_MS);
+    expect(told.slice(3)).toEqual([{ slug: 'kualitas-udara', rows: 1, latestAt: new Date(NOW).toISOString() }]);
+    for (const e of told) expect(Object.keys(e).sort()).toEqual(['latestAt', 'rows', 'slug']);
+
+    // Stopped: what waits in a window is dropped, nothing is emitted afterwards.
+    await rows('[{"pm25":8}]');
+    events.close();
+    vi.advanceTimersByTime(DATASET_COALESCE_MS * 4);
+    expect(told).toHaveLength(4);
   });
 });

@@ -18,7 +18,10 @@ import { formatAge } from './model.js';
 import { currentPage, resetViews, setOpd, viewHref } from './pages.js';
 import { can, currentUser, forgetUser, isAnonymousView, loadUser, logOut, setAnonymousView } from './session.js';
 import { unlockSound } from './sound.js';
+import { complaintsEvent } from './views/complaints.js';
 import type { ViewContext } from './views/context.js';
+import { datasetTilesEvent } from './views/dataset-tiles.js';
+import { datasetsEvent } from './views/datasets.js';
 import { renderForbidden } from './views/forbidden.js';
 import { renderLogin, resetLogin } from './views/login.js';
 import { wallKey, wallTick } from './views/wall.js';
@@ -39,6 +42,12 @@ const live = new Live({
   alertEvent: (raised) => {
     banners.alertEvent(raised);
     if (onAlertsPage()) render();
+  },
+  // The pages fetch what changed themselves: the event's body names no more than ids.
+  complaintEvent: () => complaintsEvent(render),
+  datasetEvent: () => {
+    datasetsEvent(render);
+    datasetTilesEvent();
   },
 });
 const header = new Header(live, {

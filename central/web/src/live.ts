@@ -10,7 +10,10 @@ import type { ApiAlert, ApiCamera, ApiOpenAlerts, ApiRecentAlerts, ApiState } fr
  *    more); `alert-raised|acknowledged|cleared` update the alerts at once;
  *  - a refetch every 15 s whatever happens (the fallback when the stream is down);
  *  - the stream counts as down on an error, or when no event (the central sends a
- *    `ping` every 15 s) arrived for 40 s; then it is reopened.
+ *    `ping` every 15 s) arrived for 40 s; then it is reopened;
+ *  - `complaint` and `dataset` only say that something changed (ids and counts: the
+ *    stream reaches anonymous walls too): they go to the hooks, and the pages that fetch
+ *    their own data (Pengaduan, Data OPD, the wall's tiles) refetch with a Refetch.
  * It only fetches: what the page shows of it is the page's business (LiveHooks).
  */
 
@@ -19,6 +22,20 @@ const STREAM_SILENT_MS = 40_000;
 const RECENT_REFETCH_MS = 10_000;
 /** The alerts page opened without the recent alerts: asked for at most this often. */
 const RECENT_FIRST_MS = 2000;
+
+/** The `complaint` event (central/bridges/events.ts): the page fetches the rest itself. */
+export interface ComplaintEvent {
+  id: number;
+  state: string;
+  opd: string | null;
+}
+
+/** The `dataset` event, at most one per dataset every 0.5 s: rows accepted since the last one. */
+export interface DatasetEvent {
+  slug: string;
+  rows: number;
+  latestAt: string | null;
+}
 
 export interface LiveData {
   state: ApiState;
@@ -44,13 +61,81 @@ export interface LiveHooks {
   connectionChanged(): void;
   /** An alert event was applied; `raised` is the alert it raised, if it raised one. */
   alertEvent(raised: ApiAlert | undefined): void;
+  /** A complaint was filed or changed; undefined: the stream came back, anything may have. */
+  complaintEvent(event: ComplaintEvent | undefined): void;
+  /** A dataset took rows or was registered; undefined: the stream came back, anything may have. */
+  datasetEvent(event: DatasetEvent | undefined): void;
+}
+
+/**
+ * The stream's state for pages that fetch their own data (there is one Live a page):
+ * they poll only while it is not open.
+ */
+let sharedStream: Connection['stream'] = 'connecting';
+export const streamState = (): Connection['stream'] => sharedStream;
+
+/**
+ * When a page's own data (complaints, datasets) is due again: after events about it,
+ * once per burst (`burstMs` after the first), and only while the stream is not open
+ * also when older than `fallbackMs`. An open stream tells of every change, and of
+ * changes missed while it was away when it comes back (the hooks' undefined event).
+ */
+export class Refetch {
+  private changed = false;
+  private timer: ReturnType<typeof setTimeout> | undefined;
+
+  constructor(
+    private readonly burstMs: number,
+    private readonly fallbackMs: number,
+  ) {}
+
+  /** Something changed: due after the burst, and then `due` is called (e.g. to render). */
+  event(due: () => void = () => undefined): void {
+    this.timer ??= setTimeout(() => {
+      this.timer = undefined;
+      this.changed = true;
+      due();
+    }, this.burstMs);
+  }
+
+  /** Whether data fetched at `fetchedAt` (0: never; `failed`: it did not come) should be fetched now. */
+  due(fetchedAt: number, failed = false): boolean {
+    if (fetchedAt === 0 || this.changed) return true;
+    return (failed || streamState() !== 'open') && Date.now() - fetchedAt > this.fallbackMs;
+  }
+
+  /** A fetch starts now: it sees every change told of so far. */
+  fetching(): void {
+    this.changed = false;
+  }
+
+  /** Whether events asked for a fetch; the caller fetches now (a superseding fetch, not one a fetch in flight swallows). */
+  take(): boolean {
+    const changed = this.changed;
+    this.changed = false;
+    return changed;
+  }
+
+  /**
+   * For refresh functions that take the age after which data is due: `fallbackMs` while
+   * the stream is not open; else an age only data never fetched (at time 0) reaches.
+   */
+  maxAgeMs(): number {
+    return streamState() === 'open' ? Date.now() - 1 : this.fallbackMs;
+  }
+
+  reset(): void {
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    this.changed = false;
+  }
 }
 
 export class Live {
   /** The last /api/state and /api/cameras; undefined before the first (or for a new user). */
   data: LiveData | undefined;
   readonly alerts = new AlertBook();
-  private stream: Connection['stream'] = 'connecting';
+  private everOpen = false;
   private lastOkAt: number | undefined;
   private fetchFailed = false;
   /** Server clock minus this browser's clock, from the last /api/state (ms). */
@@ -62,6 +147,14 @@ export class Live {
   private recentFetchedAt = 0;
 
   constructor(private readonly hooks: LiveHooks) {}
+
+  private get stream(): Connection['stream'] {
+    return sharedStream;
+  }
+
+  private set stream(value: Connection['stream']) {
+    sharedStream = value;
+  }
 
   start(): void {
     setInterval(() => void this.refresh(), REFETCH_MS);
@@ -186,6 +279,12 @@ export class Live {
       this.lastEventAt = Date.now();
       this.hooks.connectionChanged();
       void this.refresh(); // whatever changed while the stream was away
+      // Pages with their own data fetched it when they were first shown; after a gap they catch up.
+      if (this.everOpen) {
+        this.hooks.complaintEvent(undefined);
+        this.hooks.datasetEvent(undefined);
+      }
+      this.everOpen = true;
     };
     es.addEventListener('change', () => {
       this.lastEventAt = Date.now();
@@ -196,6 +295,14 @@ export class Live {
       if (this.stream !== 'open') this.stream = 'open';
     });
     for (const name of ['alert-raised', 'alert-acknowledged', 'alert-cleared'] as const) es.addEventListener(name, (e) => this.onAlertEvent(name, e));
+    es.addEventListener('complaint', (e) => {
+      this.lastEventAt = Date.now();
+      this.hooks.complaintEvent(parseEvent<ComplaintEvent>(e));
+    });
+    es.addEventListener('dataset', (e) => {
+      this.lastEventAt = Date.now();
+      this.hooks.datasetEvent(parseEvent<DatasetEvent>(e));
+    });
     es.onerror = () => {
       this.stream = 'down';
       this.hooks.connectionChanged();
@@ -204,5 +311,14 @@ export class Live {
       // The browser retries by itself unless the stream is closed for good.
       if (es.readyState === EventSource.CLOSED && this.source === es) setTimeout(() => this.source === es && this.hooks.active() && this.connect(), 5000);
     };
+  }
+}
+
+/** An event's body; undefined when it is not JSON (then the page refetches everything). */
+function parseEvent<T>(event: MessageEvent<string>): T | undefined {
+  try {
+    return JSON.parse(event.data) as T;
+  } catch {
+    return undefined;
   }
 }

@@ -1,11 +1,12 @@
 /// <reference lib="dom" />
 import { language } from '../i18n.js';
+import { Refetch } from '../live.js';
 import { can } from '../session.js';
 import { forgetActions, resetActions } from './complaint-actions.js';
-import { detailVersion, refreshDetail, resetDetail } from './complaint-detail.js';
+import { detailVersion, refreshDetail, reloadDetail, resetDetail } from './complaint-detail.js';
 import { figuresDue, figuresVersion, loadFigures } from './complaint-figures.js';
 import { filingFormVersion, filingPage, resetFiling } from './complaint-filing.js';
-import { listVersion, refreshList, resetList } from './complaint-list.js';
+import { listVersion, refreshList, reloadList, resetList } from './complaint-list.js';
 import { listPage } from './complaint-list-page.js';
 import type { BuiltPage } from './complaint-page.js';
 import { refreshRules, resetRules, rulesPage, rulesVersion } from './complaint-rules.js';
@@ -18,12 +19,21 @@ import type { ViewContext } from './context.js';
  *    wrote, the photo, its history and the steps left (complaint-list-page.ts);
  *  - #/pengaduan/baru: filing a complaint as an operator (complaint-filing.ts);
  *  - #/pengaduan/aturan: the routing rules, editable by admins (complaint-rules.ts).
- * The central sends no event for complaints: the list and figures are fetched again
- * every 15 s while a page is open, and at once after every step taken here. Forms are
- * kept across those reloads, so nobody loses a half-typed note.
+ * The list, the complaint shown and the figures are fetched again after the central's
+ * `complaint` event (live.ts: a burst of them is one fetch), at once after every step
+ * taken here, and only while the event stream is down every 60 s. Forms are kept
+ * across those reloads, so nobody loses a half-typed note.
  */
 
-const RELOAD_MS = 15_000;
+/** Events within this of the first are one fetch: a rule routing a batch of complaints. */
+const BURST_MS = 300;
+const FALLBACK_MS = 60_000;
+/** Rules change only by an admin's hand (here, or rarely elsewhere): no event needed. */
+const RULES_RELOAD_MS = 60_000;
+
+const refetch = new Refetch(BURST_MS, FALLBACK_MS);
+/** The figures are due after an event even when a fetch started before it is still running. */
+let figuresOwed = false;
 
 type Page = { kind: 'list'; id: number | undefined } | { kind: 'new' } | { kind: 'rules' };
 
@@ -44,10 +54,20 @@ function pageOf(sub: string | undefined): Page {
 export function renderComplaints(root: HTMLElement, ctx: ViewContext): void {
   const page = pageOf(ctx.sub);
   if (page.kind === 'list') {
-    refreshList(ctx, RELOAD_MS);
-    if (figuresDue(RELOAD_MS)) loadFigures(ctx.rerender);
-    if (page.id !== undefined) refreshDetail(ctx, page.id, RELOAD_MS);
-  } else refreshRules(ctx, RELOAD_MS * 4);
+    const maxAgeMs = refetch.maxAgeMs();
+    if (refetch.take()) {
+      reloadList(ctx);
+      if (page.id !== undefined) reloadDetail(ctx);
+      figuresOwed = true;
+    }
+    refreshList(ctx, maxAgeMs);
+    // -1: whatever their age, as soon as no fetch is running.
+    if (figuresDue(figuresOwed ? -1 : maxAgeMs)) {
+      figuresOwed = false;
+      loadFigures(ctx.rerender);
+    }
+    if (page.id !== undefined) refreshDetail(ctx, page.id, maxAgeMs);
+  } else refreshRules(ctx, RULES_RELOAD_MS);
 
   const key = `${language()}|${page.kind}|${page.kind === 'list' ? (page.id ?? '') : ''}|${ctx.opd ?? ''}|${can('complaints.submit')}|${can('registry.manage')}|${page.kind === 'new' ? filingFormVersion() : ''}|${ctx.state.opds.map((o) => `${o.code}:${o.name}`).join(',')}`;
   if (!mounted || mounted.key !== key || root.firstElementChild !== mounted.el) {
@@ -63,8 +83,17 @@ export function renderComplaints(root: HTMLElement, ctx: ViewContext): void {
   }
 }
 
+/** The central's `complaint` event (or the stream back after a gap): shown pages refetch after the burst. */
+export function complaintsEvent(rerender: () => void): void {
+  refetch.event(() => {
+    if (mounted?.el.isConnected) rerender();
+  });
+}
+
 /** Another user (or none) from now on: nothing of the last one's complaints or drafts stays. */
 export function resetComplaints(): void {
+  refetch.reset();
+  figuresOwed = false;
   resetList();
   resetDetail();
   resetRules();

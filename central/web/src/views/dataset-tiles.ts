@@ -5,6 +5,7 @@ import { DATA_TILES_PER_PAGE, FIELDS_PER_TILE, fieldSeries, formatFieldValue, sp
 import { ageText, badge, h, svg } from '../dom.js';
 import { t } from '../i18n.js';
 import { formatAge, formatDateTime, PAGE_CYCLE_S } from '../model.js';
+import { Refetch, streamState } from '../live.js';
 import type { ViewContext } from './context.js';
 
 /**
@@ -14,13 +15,19 @@ import type { ViewContext } from './context.js';
  * dataset's staleAfterS. Six tiles fit; more pages flip with the wall's cycle. A
  * toggle in the wall bar hides the row (remembered in this browser).
  *
- * Pushes send no event to the page: the list (SQLite at the central: cheap) is asked
- * for every 10 s, and a tile's values and series (InfluxDB) only when its dataset had
- * a push since, or once a minute, and only for the tiles on screen.
+ * The list (SQLite at the central: cheap) is asked for again after the central's
+ * `dataset` event (live.ts; the wall's one-second tick picks it up), when a dataset is
+ * due to turn stale (no event tells of that), and only while the event stream is down
+ * every 60 s. A tile's values and series (InfluxDB) are asked for when the list shows
+ * its dataset had a push since (or, stream down, once a minute), and only for the tiles
+ * on screen.
  */
 
-const LIST_POLL_MS = 10_000;
+const BURST_MS = 300;
+const FALLBACK_MS = 60_000;
 const LATEST_MAX_AGE_MS = 60_000;
+/** The central calls a dataset stale strictly after staleAfterS: ask a little later than that. */
+const STALE_MARGIN_MS = 1000;
 const STORAGE_KEY = 'pemda.wallData';
 const SPARK_W = 120;
 const SPARK_H = 30;
@@ -31,6 +38,9 @@ let available: boolean | undefined;
 let listError: string | undefined;
 let listLoading = false;
 let listLoadedAt = 0;
+/** When (this browser's clock) the next dataset turns stale; the list is asked for then. */
+let listStaleAt = Infinity;
+const refetch = new Refetch(BURST_MS, FALLBACK_MS);
 
 interface Latest {
   data?: ApiDatasetLatest;
@@ -92,19 +102,38 @@ function currentPage(ctx: Pick<ViewContext, 'opd' | 'state'>): { tiles: ApiDatas
   return { tiles: all.slice(stripPage * DATA_TILES_PER_PAGE, (stripPage + 1) * DATA_TILES_PER_PAGE), page: stripPage, pages };
 }
 
+/**
+ * When (this browser's clock) the next dataset of `answer` turns stale, Infinity when
+ * none will: no push, so no event, tells of that.
+ */
+export function nextStaleAt(answer: ApiDatasetList, receivedAt: number): number {
+  const serverAt = Date.parse(answer.at);
+  if (!Number.isFinite(serverAt)) return Infinity;
+  let next = Infinity;
+  for (const d of answer.datasets) {
+    if (d.stale || d.staleAfterS === undefined || d.latestRowAt === null) continue;
+    next = Math.min(next, receivedAt + Date.parse(d.latestRowAt) + d.staleAfterS * 1000 - serverAt + STALE_MARGIN_MS);
+  }
+  return next;
+}
+
 function loadList(rerender: () => void): void {
   listLoading = true;
+  refetch.fetching();
   request<ApiDatasetList>('/api/datasets').then(
     (answer) => {
       datasets = answer.datasets;
       available = true;
       listError = undefined;
+      listStaleAt = nextStaleAt(answer, Date.now());
       const slugs = new Set(answer.datasets.map((d) => d.slug));
       for (const slug of latest.keys()) if (!slugs.has(slug)) latest.delete(slug);
     },
     (err: unknown) => {
       if (isStatus(err, 404)) available = false;
       listError = errorText(err);
+      // The failed-fetch fallback asks again, not every second.
+      listStaleAt = Infinity;
     },
   ).finally(() => {
     listLoading = false;
@@ -134,16 +163,22 @@ function loadLatest(d: ApiDataset, rerender: () => void): void {
   });
 }
 
-/** Asks for what is due: the list every 10 s, the values of tiles on screen when they changed. */
+/** Asks for what is due: the list after an event (see above), the values of tiles on screen when they changed. */
 export function pollDatasets(ctx: Pick<ViewContext, 'opd' | 'state' | 'rerender'>): void {
   if (available === false) return;
-  if (!listLoading && Date.now() - listLoadedAt > LIST_POLL_MS) loadList(ctx.rerender);
+  if (!listLoading && (refetch.due(listLoadedAt, listError !== undefined) || Date.now() >= listStaleAt)) loadList(ctx.rerender);
   if (!datasets || isHidden()) return;
+  const polling = streamState() !== 'open';
   for (const d of currentPage(ctx).tiles) {
     const entry = latest.get(d.slug);
     if (entry?.loading) continue;
-    if (!entry || entry.key !== pushKey(d) || Date.now() - entry.fetchedAt > LATEST_MAX_AGE_MS) loadLatest(d, ctx.rerender);
+    if (!entry || entry.key !== pushKey(d) || ((polling || entry.error !== undefined) && Date.now() - entry.fetchedAt > LATEST_MAX_AGE_MS)) loadLatest(d, ctx.rerender);
   }
+}
+
+/** The central's `dataset` event (or the stream back after a gap): the wall's next tick fetches the list. */
+export function datasetTilesEvent(): void {
+  refetch.event();
 }
 
 /** Every second while the wall shows: flips the strip's page when due. Returns true when it did. */
@@ -258,6 +293,8 @@ export function resetDatasetTiles(): void {
   available = undefined;
   listError = undefined;
   listLoadedAt = 0;
+  listStaleAt = Infinity;
+  refetch.reset();
   latest.clear();
   stripPage = 0;
 }

@@ -5,7 +5,9 @@ import { emptyDatasetDraft, emptyField, FIELD_TYPES, parseDatasetDraft, pushExam
 import { ageText, badge, copyText, h } from '../dom.js';
 import { formatNumber, language, t, type MessageKey } from '../i18n.js';
 import { formatAge, formatInstant } from '../model.js';
+import { Refetch } from '../live.js';
 import type { ViewContext } from './context.js';
+import { nextStaleAt } from './dataset-tiles.js';
 import { field, opdOptions } from './form-parts.js';
 
 /**
@@ -13,10 +15,13 @@ import { field, opdOptions } from './form-parts.js';
  * room, with their latest row, last push and refused rows; the form that registers a
  * new one; and its push token, shown once with the curl commands to send rows (a new
  * token for an existing dataset likewise). What the wall shows of them is in
- * dataset-tiles.ts.
+ * dataset-tiles.ts. The list is fetched again after the central's `dataset` event
+ * (live.ts), when a dataset is due to turn stale, and only while the event stream is
+ * down every 60 s.
  */
 
-const RELOAD_MS = 15_000;
+const BURST_MS = 300;
+const FALLBACK_MS = 60_000;
 
 const TYPE_LABEL: Record<ApiFieldType, MessageKey> = { number: 'data.type.number', integer: 'data.type.integer', string: 'data.type.string', boolean: 'data.type.boolean' };
 
@@ -24,7 +29,9 @@ let list: ApiDataset[] | undefined;
 let listError: string | undefined;
 let loading = false;
 let loadedAt = 0;
+let staleAt = Infinity;
 let dataVersion = 0;
+const refetch = new Refetch(BURST_MS, FALLBACK_MS);
 
 let draft: DatasetDraft = emptyDatasetDraft();
 let draftErrors: string[] = [];
@@ -46,13 +53,17 @@ let mounted: Mounted | undefined;
 
 function load(ctx: ViewContext): void {
   loading = true;
+  refetch.fetching();
   request<ApiDatasetList>('/api/datasets').then(
     (answer) => {
       list = answer.datasets;
       listError = undefined;
+      staleAt = nextStaleAt(answer, Date.now());
     },
     (err: unknown) => {
       listError = errorText(err);
+      // The failed-fetch fallback asks again, not at every render.
+      staleAt = Infinity;
     },
   ).finally(() => {
     loading = false;
@@ -362,7 +373,7 @@ function registerForm(ctx: ViewContext): HTMLElement {
 }
 
 export function renderDatasets(root: HTMLElement, ctx: ViewContext): void {
-  if (!loading && Date.now() - loadedAt > RELOAD_MS) load(ctx);
+  if (!loading && (refetch.due(loadedAt, listError !== undefined) || Date.now() >= staleAt)) load(ctx);
   const key = `${language()}|${formVersion}|${ctx.opd ?? ''}|${ctx.state.opds.map((o) => `${o.code}:${o.name}`).join(',')}`;
   if (!mounted || mounted.key !== key || root.firstElementChild !== mounted.el) {
     const listBox = h('div', {});
@@ -393,11 +404,20 @@ export function renderDatasets(root: HTMLElement, ctx: ViewContext): void {
   }
 }
 
+/** The central's `dataset` event (or the stream back after a gap): a shown page refetches after the burst. */
+export function datasetsEvent(rerender: () => void): void {
+  refetch.event(() => {
+    if (mounted?.el.isConnected) rerender();
+  });
+}
+
 /** Another user (or none) from now on: a token on screen least of all stays. */
 export function resetDatasets(): void {
   list = undefined;
   listError = undefined;
   loadedAt = 0;
+  staleAt = Infinity;
+  refetch.reset();
   draft = emptyDatasetDraft();
   draftErrors = [];
   issued = undefined;
