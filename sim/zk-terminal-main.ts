@@ -108,7 +108,8 @@ async function stop(signal: string): Promise<void> {
   stopping = true;
   clearTimeout(timer);
   await sim.close();
-  console.log(JSON.stringify({ sim: 'zk-terminal', event: 'stopped', signal, punches, records: sim.records.length, stats: sim.stats }));
+  // A gateway that died mid-download leaves the device disabled: its punches are still held.
+  console.log(JSON.stringify({ sim: 'zk-terminal', event: 'stopped', signal, punches, records: sim.records.length, disabled: sim.disabled, held: sim.heldPunches, stats: sim.stats }));
   process.exit(0);
 }
 

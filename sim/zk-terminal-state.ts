@@ -47,6 +47,18 @@ export interface ZkSimFaults {
   ignoreRequests?: boolean;
 }
 
+/**
+ * Test hooks: plain functions the test sets, run synchronously inside the device.
+ * `onRequest` runs when a request has arrived and before the device acts on it, so
+ * a punch made there lands exactly between the previous request and this one (e.g.
+ * between the client's record count and its CLEAR_ATTLOG) with no timing involved.
+ * A hook that throws makes the device answer ACK_ERROR, as for bad data: record what
+ * the hook saw and assert afterwards.
+ */
+export interface ZkSimHooks {
+  onRequest?: (command: number) => void;
+}
+
 export interface ZkSimStats {
   connects: number;
   authFailures: number;
@@ -55,6 +67,11 @@ export interface ZkSimStats {
   eventsAcked: number;
   clears: number;
   setTimes: number;
+  /** DISABLEDEVICE / ENABLEDEVICE requests answered (also counts repeats). */
+  disables: number;
+  enables: number;
+  /** Punches made while disabled, recorded later when the device was enabled again. */
+  heldPunches: number;
 }
 
 /** Where one session's packets go. `drop` ends the connection (TCP), forgets the peer (UDP) or resets (stream). */

@@ -12,6 +12,12 @@
  *    1024 + 8 byte datagrams and counts 1024 per DATA [base.py __recieve_chunk].
  *  - Realtime packets: command REG_EVENT, event code in the session field,
  *    reply id 0; the client acknowledges each with ACK_OK [realtime.md].
+ *  - DISABLEDEVICE makes the whole device (not one session) refuse fingerprint,
+ *    keypad and card input until ENABLEDEVICE; clients disable it around reads
+ *    and clears [other.md "Enable/Disable Device"]. It stays disabled when the
+ *    session that disabled it drops. An optional u32 LE argument is a timeout in
+ *    seconds after which the device enables itself (pyzatt disable_device(timer),
+ *    the SDK's DisableDeviceWithTimeOut); without it only ENABLEDEVICE ends it.
  * Known simplification: real devices put session 0 in the DATA packets of a
  * buffered read (js_zklib #53, pyzk test.py captures); the sim uses the session id.
  */
@@ -42,16 +48,17 @@ import {
   type ZkPacketFields,
 } from '../protocols/zk/index.js';
 import { AttendanceStore, DEVICE_OPTIONS, DeviceClock, FIRMWARE_VERSION, Session, StreamFramer } from './zk-terminal-state.js';
-import type { Link, ZkSimFaults, ZkSimOptions, ZkSimStats } from './zk-terminal-state.js';
+import type { Link, ZkSimFaults, ZkSimHooks, ZkSimOptions, ZkSimStats } from './zk-terminal-state.js';
 
-export type { ZkSimFaults, ZkSimOptions, ZkSimStats } from './zk-terminal-state.js';
+export type { ZkSimFaults, ZkSimHooks, ZkSimOptions, ZkSimStats } from './zk-terminal-state.js';
 
 const INLINE_LIMIT = 1024; // ex_data.md: "small sets of data (approx. less than 1KB)" come back as DATA
 const UDP_DATA_SIZE = 1024;
 
 export class ZkTerminalSim {
   faults: ZkSimFaults = {};
-  readonly stats: ZkSimStats = { connects: 0, authFailures: 0, chunksServed: 0, eventsSent: 0, eventsAcked: 0, clears: 0, setTimes: 0 };
+  hooks: ZkSimHooks = {};
+  readonly stats: ZkSimStats = { connects: 0, authFailures: 0, chunksServed: 0, eventsSent: 0, eventsAcked: 0, clears: 0, setTimes: 0, disables: 0, enables: 0, heldPunches: 0 };
 
   private readonly clock: DeviceClock;
   private readonly store: AttendanceStore;
@@ -67,6 +74,10 @@ export class ZkTerminalSim {
   private readonly sockets = new Set<Socket>();
   private readonly udpSockets: UdpSocket[] = [];
   private readonly detachers: Array<() => void> = [];
+  /** Set while disabled (device-wide, whichever session sent DISABLEDEVICE); the timer of a timed disable. */
+  private disabledState: { timer: NodeJS.Timeout | undefined } | undefined;
+  /** Punches made while disabled, in order, waiting for the device to be enabled. */
+  private readonly held: ZkAttendanceRecord[] = [];
 
   constructor(options: ZkSimOptions) {
     this.clock = new DeviceClock(options.zone, options.clockOffsetMs ?? 0, options.clockDriftPpm ?? 0);
@@ -80,8 +91,19 @@ export class ZkTerminalSim {
     if (!(this.nextSession >= 1 && this.nextSession <= 0xfffe)) throw new RangeError('firstSessionId must be in 1..65534');
   }
 
+  /** The attendance log as stored on the device (held punches are not in it yet). */
   get records(): readonly ZkAttendanceRecord[] {
     return this.store.records;
+  }
+
+  /** True between DISABLEDEVICE and ENABLEDEVICE (or the disable timeout). */
+  get disabled(): boolean {
+    return this.disabledState !== undefined;
+  }
+
+  /** Punches waiting for the device to be enabled again. */
+  get heldPunches(): number {
+    return this.held.length;
   }
 
   deviceNow(at?: Date): NaiveDateTime {
@@ -90,6 +112,7 @@ export class ZkTerminalSim {
 
   // ---- device side -------------------------------------------------------
 
+  /** Pre-fills the log (history from before the test), whether or not the device is disabled. */
   addRecords(n: number, options: { startAt?: Date; spacingMs?: number; userIds?: string[] } = {}): void {
     const spacing = options.spacingMs ?? 60_000;
     const start = options.startAt?.getTime() ?? Date.now() - n * spacing;
@@ -102,9 +125,30 @@ export class ZkTerminalSim {
     }
   }
 
-  punch(userId: string, at: Date = new Date(), opts: { status?: number; verify?: number } = {}): void {
+  /**
+   * An employee punches at `at`. While the device is disabled it shows "working"
+   * and takes no punch: the employee waits and punches again once the screen clears.
+   * The sim models that second attempt by holding the punch and recording it when
+   * the device is enabled again (see enable()), with its original time so a test
+   * knows which record to expect. Returns the punch: its userId, deviceTime, status
+   * and verify are what the log holds or will hold (a held punch of a user new to
+   * the device may get another internal serial, userSn, when it is recorded).
+   */
+  punch(userId: string, at: Date = new Date(), opts: { status?: number; verify?: number } = {}): ZkAttendanceRecord {
     const rec = this.store.makeRecord(userId, this.clock.read(at.getTime()), opts.status ?? 0, opts.verify ?? 1);
-    const live = encodeLiveAttendance(rec, this.liveLayout); // validates before anything is stored
+    encodeLiveAttendance(rec, this.liveLayout); // validates before anything is stored or held
+    if (this.disabledState) {
+      this.held.push(rec);
+      this.stats.heldPunches++;
+    } else {
+      this.record(rec);
+    }
+    return rec;
+  }
+
+  /** Stores a punch and pushes it to the sessions registered for EF_ATTLOG. */
+  private record(rec: ZkAttendanceRecord): void {
+    const live = encodeLiveAttendance(rec, this.liveLayout);
     this.store.append(rec);
     if (this.faults.ignoreRequests) return;
     const inner = encodePacket(eventPacketFields(EF.ATTLOG, live));
@@ -199,7 +243,25 @@ export class ZkTerminalSim {
     });
   }
 
+  /** DISABLEDEVICE: `timeoutS` > 0 re-enables by itself after that many seconds; a repeat restarts the timeout. */
+  private disable(timeoutS: number): void {
+    clearTimeout(this.disabledState?.timer);
+    const timer = timeoutS > 0 ? setTimeout(() => this.enable(), timeoutS * 1000) : undefined;
+    timer?.unref();
+    this.disabledState = { timer };
+  }
+
+  /** ENABLEDEVICE (or the disable timeout): the held punches are recorded now, in the order they were made. */
+  private enable(): void {
+    if (!this.disabledState) return;
+    clearTimeout(this.disabledState.timer);
+    this.disabledState = undefined;
+    // Rebuilt on release: the internal serial of a user first seen in a held punch is assigned now.
+    for (const rec of this.held.splice(0)) this.record(this.store.makeRecord(rec.userId, rec.deviceTime, rec.status, rec.verify));
+  }
+
   async close(): Promise<void> {
+    clearTimeout(this.disabledState?.timer);
     for (const detach of this.detachers.splice(0)) detach();
     for (const socket of this.sockets) socket.destroy();
     const closing = [
@@ -286,6 +348,7 @@ export class ZkTerminalSim {
       }
       return;
     }
+    this.hooks.onRequest?.(command);
     if (command === CMD.CONNECT) {
       this.stats.connects++;
       if (!s.connected) {
@@ -314,8 +377,17 @@ export class ZkTerminalSim {
         s.reset();
         if (s.link.kind !== 'stream') s.link.drop(true); // a serial line stays open
         return;
-      case CMD.ENABLEDEVICE:
       case CMD.DISABLEDEVICE:
+        // Optional u32 LE timeout in seconds; none (pyzk) or a short field (php_zklib sends 2 zero bytes) = until enabled.
+        this.disable(p.data.length >= 4 ? p.data.readUInt32LE(0) : 0);
+        this.stats.disables++;
+        this.reply(s, p, CMD.ACK_OK);
+        return;
+      case CMD.ENABLEDEVICE:
+        this.stats.enables++;
+        this.reply(s, p, CMD.ACK_OK); // the answer first, then the live events of the punches it releases
+        this.enable();
+        return;
       case CMD.REFRESHDATA:
       case CMD.OPTIONS_WRQ:
         this.reply(s, p, CMD.ACK_OK);

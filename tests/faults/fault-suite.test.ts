@@ -118,8 +118,8 @@ describe(`fault suite: ${G} gateways, ${P} punches per fault, seed ${SEED}`, () 
           const t = Math.floor(random() * G);
           const sim = sims[t]!;
           const employee = `${prefix}${String(i).padStart(5, '0')}`;
-          sim.punch(employee, new Date(), { status: 0, verify: 1 });
-          const stored = sim.records[sim.records.length - 1]!;
+          // The record itself: a punch made while the driver has the terminal disabled is held, not yet in the log.
+          const stored = sim.punch(employee, new Date(), { status: 0, verify: 1 });
           produced.set(`zk-${t}|${employee}|${formatNaive(stored.deviceTime).replace(' ', 'T')}`, 0);
         }
       };

@@ -105,8 +105,7 @@ describe.skipIf(!MOSQUITTO)(`two aggregators on Mosquitto, ${G} gateways, ${P} p
       }
       const t = Math.floor(random() * G);
       const employee = `S${String(i).padStart(5, '0')}`;
-      sims[t]!.punch(employee, new Date());
-      const rec = sims[t]!.records[sims[t]!.records.length - 1]!;
+      const rec = sims[t]!.punch(employee, new Date()); // held while the terminal is disabled: not yet in records
       produced.add(`zk-${t}|${employee}|${formatNaive(rec.deviceTime).replace(' ', 'T')}`);
     }
     const query = () => influx.query('pemda', `SELECT terminal, employee, device_time FROM punch WHERE employee =~ /^S/`);

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SerialPort } from 'serialport';
+import { CMD } from '../../protocols/zk/index.js';
 import { ZkTerminalSim } from '../../sim/zk-terminal.js';
 import { TestSystem } from '../helpers/system.js';
 import { join } from 'node:path';
@@ -16,6 +17,9 @@ describe('ZK terminals', () => {
   const badKey = new ZkTerminalSim({ zone: 'Asia/Jakarta', commKey: 4242 });
   const big = new ZkTerminalSim({ zone: 'Asia/Jakarta' });
   const flaky = new ZkTerminalSim({ zone: 'Asia/Makassar', maxChunk: 4096 });
+  const clearing = new ZkTerminalSim({ zone: 'Asia/Jakarta' });
+  /** What the clearing terminal looked like when its first CLEAR_ATTLOG arrived (see the hook below). */
+  let atClear: { disabled: boolean; logSize: number } | undefined;
   let system: TestSystem;
   let serialEnd: SerialPort;
 
@@ -25,12 +29,21 @@ describe('ZK terminals', () => {
     big.addRecords(100_000, { startAt: new Date('2026-06-01T00:00:00Z'), spacingMs: 60_000 });
     flaky.addRecords(20_000, { startAt: new Date('2026-09-01T00:00:00Z'), spacingMs: 30_000 });
     flaky.faults.dropAfterChunks = 20;
+    clearing.addRecords(3, { startAt: new Date('2026-11-25T00:00:00Z'), userIds: ['8101', '8102', '8103'] });
+    // An employee punches the moment the gateway's CLEAR_ATTLOG reaches the terminal,
+    // after the record count it checked: the race a clear can lose a punch to.
+    clearing.hooks.onRequest = (command) => {
+      if (command !== CMD.CLEAR_ATTLOG || atClear) return;
+      atClear = { disabled: clearing.disabled, logSize: clearing.records.length };
+      clearing.punch('8001', new Date('2026-11-26T03:00:00Z'));
+    };
     const ports = {
       tcp: await tcp.listenTcp(0),
       udp: await udp.listenUdp(0),
       badKey: await badKey.listenTcp(0),
       big: await big.listenTcp(0),
       flaky: await flaky.listenTcp(0),
+      clearing: await clearing.listenTcp(0),
     };
     system = new TestSystem([
       {
@@ -46,6 +59,8 @@ describe('ZK terminals', () => {
       { gateway: 'gw-arsip', opd: 'arsip', zone: 'Asia/Jakarta', mqtt: { batchSize: 1000 }, terminals: [zk('zk-big', { port: ports.big, zone: 'Asia/Jakarta', reconcileIntervalS: 3, liveEvents: false })] },
       { gateway: 'gw-pupr', opd: 'pupr', zone: 'Asia/Makassar', mqtt: { batchSize: 1000 }, terminals: [zk('zk-flaky', { port: ports.flaky, zone: 'Asia/Makassar', maxChunkBytes: 4096, liveEvents: false })] },
       { gateway: 'gw-setda', opd: 'setda', zone: 'Asia/Jakarta', terminals: [zk('zk-badkey', { port: ports.badKey, zone: 'Asia/Jakarta', commKey: 1111 })] },
+      // Live events off: the punch made during the clear has only the log to reach the central.
+      { gateway: 'gw-bkd', opd: 'bkd', zone: 'Asia/Jakarta', terminals: [zk('zk-clear', { port: ports.clearing, zone: 'Asia/Jakarta', clearAfterPull: true, liveEvents: false, reconcileIntervalS: 1 })] },
     ]);
     const pty = await system.ptyPair('zk-serial');
     system.offices[0]!.terminals!.push(zk('zk-serial', { transport: 'serial', serialPort: pty.gatewayPath, experimental: true, zone: 'Asia/Jayapura', host: undefined }));
@@ -57,7 +72,7 @@ describe('ZK terminals', () => {
 
   afterAll(async () => {
     await system.stop();
-    await Promise.all([tcp, udp, serial, badKey, big, flaky].map((s) => s.close()));
+    await Promise.all([tcp, udp, serial, badKey, big, flaky, clearing].map((s) => s.close()));
     if (serialEnd?.isOpen) serialEnd.close();
   }, 60_000);
 
@@ -130,6 +145,20 @@ describe('ZK terminals', () => {
     expect(next).toMatchObject({ records: 100_005, compared: 5 });
     await eventually(count, (n) => n === 100_005, 30_000, '100,005 punches');
   }, 240_000);
+
+  it('keeps a punch made while a clearAfterPull terminal is being cleared: the terminal is busy, the punch reaches InfluxDB, later clears keep it', async () => {
+    const gw = system.gateways.get('gw-bkd')!;
+    const rows = await eventually(() => punchesOf('zk-clear', `AND employee = '8001'`), (r) => r.length >= 1, 60_000, 'the punch made during the clear');
+    expect(atClear).toEqual({ disabled: true, logSize: 3 }); // the race was hit, with the terminal disabled
+    expect(rows[0]).toMatchObject({ device_time: '2026-11-26T10:00:00', opd: 'bkd' }); // its own time, 10:00 WIB
+    // Once the central has it, the log holding it is cleared too; it stays stored once.
+    await eventually(() => clearing.stats.clears, (n) => n >= 2, 30_000, 'the second clear');
+    expect(clearing.disabled).toBe(false);
+    const all = await punchesOf('zk-clear');
+    expect(all.map((r) => r.employee).sort()).toEqual(['8001', '8101', '8102', '8103']);
+    const download = gw.lines.find((l) => l.msg === 'log download found punches missed live' && l.records === 1);
+    expect(download?.disabledMs).toEqual(expect.any(Number));
+  }, 120_000);
 
   it('resumes a download cut mid-way without losing or doubling records', async () => {
     const gw = system.gateways.get('gw-pupr')!;

@@ -397,6 +397,89 @@ describe('ZK terminal simulator: realtime events', () => {
   });
 });
 
+describe('ZK terminal simulator: disabled device', () => {
+  it('holds punches while disabled, also after the disabling session ends, and records them with their time on ENABLEDEVICE', async () => {
+    const sim = makeSim({ zone: 'Asia/Makassar' });
+    sim.addRecords(2, { userIds: ['1', '2'] });
+    const port = await sim.listenTcp(0);
+    const [admin, live] = [await Client.tcp(port), await Client.tcp(port)];
+    clients.push(admin, live);
+    await admin.connect();
+    await live.connect();
+    expect((await live.request(CMD.REG_EVENT, encodeRegEventRequest(EF.ATTLOG))).command).toBe(CMD.ACK_OK);
+
+    expect((await admin.request(CMD.DISABLEDEVICE)).command).toBe(CMD.ACK_OK);
+    expect(sim.disabled).toBe(true);
+    const at = new Date('2025-03-04T00:15:30Z'); // 08:15:30 WITA
+    const punched = sim.punch('1007', at, { status: 1, verify: 15 });
+    expect(sim.heldPunches).toBe(1);
+    expect(sim.records).toHaveLength(2); // not in the log: the terminal showed "working"
+    expect(decodeFreeSizes((await admin.request(CMD.GET_FREE_SIZES)).data).records).toBe(2);
+    await expect(live.next(100)).rejects.toThrow('timeout'); // and no realtime event
+
+    // The session that disabled the device ends (EXIT, then the line drops): still disabled.
+    expect((await admin.request(CMD.EXIT)).command).toBe(CMD.ACK_OK);
+    await until(() => admin.closed);
+    expect(decodeFreeSizes((await live.request(CMD.GET_FREE_SIZES)).data).records).toBe(2);
+    expect(sim.disabled).toBe(true);
+    expect(sim.heldPunches).toBe(1);
+
+    // Any session's ENABLEDEVICE releases it: the punch is recorded and pushed live.
+    const other = await Client.tcp(port);
+    clients.push(other);
+    await other.connect();
+    expect((await other.request(CMD.ENABLEDEVICE)).command).toBe(CMD.ACK_OK);
+    expect(sim.disabled).toBe(false);
+    expect(sim.heldPunches).toBe(0);
+    const wallTime = { year: 2025, month: 3, day: 4, hour: 8, minute: 15, second: 30 };
+    expect(sim.records).toHaveLength(3);
+    expect(sim.records[2]).toMatchObject({ userId: '1007', deviceTime: wallTime, status: 1, verify: 15 });
+    expect(punched).toMatchObject({ userId: '1007', deviceTime: wallTime, status: 1, verify: 15 });
+    expect(decodeLiveAttendancePacket(await live.next())).toEqual([{ userId: '1007', verify: 15, status: 1, deviceTime: wallTime, layout: 36 }]);
+    expect(sim.stats).toMatchObject({ disables: 1, enables: 1, heldPunches: 1 });
+    // The released record is in the download, byte for byte as if punched then.
+    const data = await other.readAttLog(MAX_CHUNK_TCP);
+    expect(decodeAttendanceLog(data, { recordCount: 3 }).records).toEqual(sim.records);
+  });
+
+  it('re-enables itself after the optional DISABLEDEVICE timeout (u32 LE seconds), then records the held punch', async () => {
+    const sim = makeSim();
+    const { client } = await tcpClient(sim);
+    await client.connect();
+    const oneSecond = Buffer.alloc(4);
+    oneSecond.writeUInt32LE(1);
+    expect((await client.request(CMD.DISABLEDEVICE, oneSecond)).command).toBe(CMD.ACK_OK);
+    expect(sim.disabled).toBe(true);
+    sim.punch('1001');
+    expect(sim.records).toHaveLength(0);
+    await until(() => !sim.disabled, 5000);
+    expect(sim.records.map((r) => r.userId)).toEqual(['1001']);
+    expect(sim.heldPunches).toBe(0);
+  });
+
+  it('a punch made between the count and CLEAR_ATTLOG is erased when the device is not disabled, and kept when it is', async () => {
+    // The race the driver must avoid, at the device: onRequest runs when CLEAR_ATTLOG arrives.
+    const sim = makeSim();
+    sim.addRecords(3);
+    const { client } = await tcpClient(sim);
+    await client.connect();
+    sim.hooks.onRequest = (command) => {
+      if (command === CMD.CLEAR_ATTLOG) sim.punch('RACE');
+    };
+    expect(decodeFreeSizes((await client.request(CMD.GET_FREE_SIZES)).data).records).toBe(3);
+    expect((await client.request(CMD.CLEAR_ATTLOG)).command).toBe(CMD.ACK_OK);
+    expect(sim.records).toHaveLength(0); // the punch went with the clear
+
+    sim.addRecords(3);
+    expect((await client.request(CMD.DISABLEDEVICE)).command).toBe(CMD.ACK_OK);
+    expect(decodeFreeSizes((await client.request(CMD.GET_FREE_SIZES)).data).records).toBe(3);
+    expect((await client.request(CMD.CLEAR_ATTLOG)).command).toBe(CMD.ACK_OK);
+    expect(sim.records).toHaveLength(0);
+    expect((await client.request(CMD.ENABLEDEVICE)).command).toBe(CMD.ACK_OK);
+    expect(sim.records.map((r) => r.userId)).toEqual(['RACE']);
+  });
+});
+
 describe('ZK terminal simulator: faults', () => {
   it('dropAfterChunks closes the connection mid-download, once', async () => {
     const sim = makeSim();

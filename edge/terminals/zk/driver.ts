@@ -5,6 +5,7 @@ import {
   MAX_CHUNK_TCP,
   MAX_CHUNK_UDP,
   ZkProtocolError,
+  commandName,
   decodeAttendanceLog,
   decodeFreeSizes,
   decodeGetTimeReply,
@@ -50,6 +51,8 @@ export class ZkTerminal extends TerminalBase<ZkTerminalConfig> implements Termin
   /** A pull whose clear waits for the central's ack: count on the device and outbox position. */
   private pendingClear: { count: number; upToSeq: number } | undefined;
   private jobs: Promise<unknown> = Promise.resolve();
+  /** Set while this driver holds the terminal disabled (see whileDisabled). */
+  private disabledSince: number | undefined;
   readonly stats = { reconciles: 0, downloaded: 0, newFromPull: 0, liveEvents: 0, clears: 0, badFrames: 0 };
 
   private get where(): string {
@@ -104,6 +107,7 @@ export class ZkTerminal extends TerminalBase<ZkTerminalConfig> implements Termin
     await session.open();
     this.log.info({ where: this.where }, 'terminal connected');
     this.setState('online');
+    await this.enableOnConnect(session);
     await this.measureClock(session);
     if (this.config.liveEvents) {
       const reply = await session.request(CMD.REG_EVENT, encodeRegEventRequest(EF.ATTLOG));
@@ -212,23 +216,19 @@ export class ZkTerminal extends TerminalBase<ZkTerminalConfig> implements Termin
     }
   }
 
-  /** Downloads the whole log, commits what is new, and clears the device when safe. */
+  /**
+   * Downloads the whole log, commits what is new, and clears the device when safe.
+   * The record count, the clear and the download run with the terminal disabled
+   * (see whileDisabled); decoding and committing run after it takes punches again.
+   */
   private async reconcile(session: ZkSession): Promise<void> {
-    const sizes = decodeFreeSizes((await session.request(CMD.GET_FREE_SIZES)).data);
-    await this.clearIfSafe(session, sizes.records);
-    if (sizes.records === 0) return;
-    const started = Date.now();
-    let nextReport = 0.1;
-    const data = await session.readBuffered(CMD.ATTLOG_RRQ, this.config.maxChunkBytes ?? (this.config.transport === 'udp' ? MAX_CHUNK_UDP : MAX_CHUNK_TCP), (p) => {
-      if (p.received / p.total >= nextReport || p.received === p.total) {
-        this.log.info({ received: p.received, total: p.total, percent: Math.round((100 * p.received) / p.total) }, 'downloading attendance log');
-        nextReport = Math.floor((10 * p.received) / p.total + 1) / 10;
-      }
-    });
-    const log = decodeAttendanceLog(data, this.config.recordSize ? { recordSize: this.config.recordSize } : { recordCount: sizes.records });
+    const { value: pulled, disabledMs } = await this.whileDisabled(session, (disabled) => this.countClearAndDownload(session, disabled));
+    if (!pulled) return;
+    const { count, data, started } = pulled;
+    const log = decodeAttendanceLog(data, this.config.recordSize ? { recordSize: this.config.recordSize } : { recordCount: count });
     // A log shorter than the count the terminal reported came back short: keep the cursor, retry next round.
-    if (log.records.length < sizes.records) {
-      throw new Error(`attendance log came back short: ${log.records.length} of ${sizes.records} records`);
+    if (log.records.length < count) {
+      throw new Error(`attendance log came back short: ${log.records.length} of ${count} records`);
     }
     const cursorKey = `zk:${this.id}:cursor`;
     const saved = this.ctx.getState(cursorKey);
@@ -242,42 +242,167 @@ export class ZkTerminal extends TerminalBase<ZkTerminalConfig> implements Termin
     this.stats.downloaded += log.records.length;
     this.stats.newFromPull += seqs.length;
     this.log.info(
-      { records: log.records.length, recordSize: log.recordSize, compared: log.records.length - start, new: seqs.length, ms: Date.now() - started },
+      { records: log.records.length, recordSize: log.recordSize, compared: log.records.length - start, new: seqs.length, ms: Date.now() - started, disabledMs },
       seqs.length > 0 ? 'log download found punches missed live' : 'log download complete, nothing new',
     );
-    if (this.config.clearAfterPull && log.records.length === sizes.records) {
+    if (this.config.clearAfterPull && log.records.length === count) {
       this.pendingClear = { count: log.records.length, upToSeq: this.ctx.highestSeq() };
     }
   }
 
   /**
-   * Clearing loses data unless everything is safe centrally: only when enabled, when
-   * the central acked every record committed by the time of the pull, and when the
-   * terminal still holds exactly the records that were pulled (no punch since).
+   * The part of a reconcile that needs the terminal disabled: the record count, the
+   * clear, and the download, whose size must match that count (the record size is
+   * derived from it). Returns undefined when the log is empty (or was just cleared).
    */
-  private async clearIfSafe(session: ZkSession, countNow: number): Promise<void> {
+  private async countClearAndDownload(session: ZkSession, disabled: boolean): Promise<{ count: number; data: Buffer; started: number } | undefined> {
+    const sizes = decodeFreeSizes((await session.request(CMD.GET_FREE_SIZES)).data);
+    // A terminal that would not disable itself may take a punch between the count and
+    // the clear: no clear this round (the pending one waits), the download goes on.
+    const count = disabled ? await this.clearIfSafe(session, sizes.records) : sizes.records;
+    if (count === 0) return undefined;
+    const started = Date.now();
+    let nextReport = 0.1;
+    const data = await session.readBuffered(CMD.ATTLOG_RRQ, this.config.maxChunkBytes ?? (this.config.transport === 'udp' ? MAX_CHUNK_UDP : MAX_CHUNK_TCP), (p) => {
+      if (p.received / p.total >= nextReport || p.received === p.total) {
+        this.log.info({ received: p.received, total: p.total, percent: Math.round((100 * p.received) / p.total) }, 'downloading attendance log');
+        nextReport = Math.floor((10 * p.received) / p.total + 1) / 10;
+      }
+    });
+    return { count, data, started };
+  }
+
+  /**
+   * Runs `job` with the terminal disabled: CMD_DISABLEDEVICE (1003) before, and
+   * CMD_ENABLEDEVICE (1002) after, whatever happened. A disabled terminal takes no
+   * fingerprint, keypad or card input ("working" on its screen; the employee punches
+   * again a moment later), which is what clients do "when reading several parameters
+   * or when uploading data" [adrobinoga/zk-protocol sections/other.md, "Enable/Disable
+   * Device"; fananimi/pyzk README: disable_device "ensures no activity on the device
+   * while the process is run", then enable_device]. Without it a punch landing between the
+   * record count and CLEAR_ATTLOG is erased by the clear, and lost for good when its
+   * live event was missed too. No timeout argument is sent: firmware that ignores it
+   * would differ from firmware that honours it, and a download longer than the timeout
+   * would re-open the race; enableOnConnect recovers a terminal left disabled instead.
+   * `disabledMs` is how long punches were refused (undefined when the terminal refused
+   * to disable). The job gets `disabled` so it can skip what is unsafe without it.
+   */
+  private async whileDisabled<T>(session: ZkSession, job: (disabled: boolean) => Promise<T>): Promise<{ value: T; disabledMs: number | undefined }> {
+    const since = Date.now();
+    let reply: ZkPacket;
+    try {
+      reply = await session.request(CMD.DISABLEDEVICE);
+    } catch (err) {
+      // No answer: the terminal may have disabled itself all the same. Closing the
+      // session makes the reconnect send ENABLEDEVICE (enableOnConnect).
+      session.close({ enableDevice: true });
+      throw err;
+    }
+    const disabled = reply.command === CMD.ACK_OK;
+    if (disabled) this.disabledSince = since;
+    if (!disabled) {
+      this.log.warn({ where: this.where, reply: commandName(reply.command) }, 'terminal refused DISABLEDEVICE: log clear skipped this round, log downloaded while it takes punches');
+    }
+    let value: T;
+    try {
+      value = await job(disabled);
+    } finally {
+      if (disabled) await this.enableAfter(session, since);
+    }
+    return { value, disabledMs: disabled ? Date.now() - since : undefined };
+  }
+
+  /**
+   * ENABLEDEVICE after a disabled job. Never throws, so what was downloaded is still
+   * committed; on failure it warns and closes the session: the reconnect enables the
+   * terminal (enableOnConnect).
+   */
+  private async enableAfter(session: ZkSession, since: number): Promise<void> {
+    let problem: string;
+    try {
+      const reply = await session.request(CMD.ENABLEDEVICE);
+      if (reply.command === CMD.ACK_OK) return;
+      problem = `it answered ${commandName(reply.command)}`;
+    } catch (err) {
+      problem = err instanceof Error ? err.message : String(err);
+    } finally {
+      this.disabledSince = undefined;
+    }
+    if (this.stopped) {
+      this.log.info({ where: this.where, disabledMs: Date.now() - since }, 'stopped during a log read: ENABLEDEVICE was sent on the way out, and the next connect enables the terminal in any case');
+      return;
+    }
+    this.log.warn(
+      { where: this.where, disabledMs: Date.now() - since, err: problem },
+      'could not re-enable the terminal after reading its log: it may show "working" and refuse punches until the gateway reconnects and enables it (automatic, within seconds); if it stays busy longer, check the network cable, then restart the terminal',
+    );
+    session.close();
+  }
+
+  /**
+   * A terminal stays disabled when the connection that disabled it drops before
+   * ENABLEDEVICE [zk-protocol sections/other.md: only the enable command, or a
+   * timeout given to the disable, ends it]: a gateway cut or killed mid-download
+   * would leave it refusing punches until someone restarts it. So every connect
+   * enables it once; enabling a terminal that is enabled changes nothing. A failure
+   * here is only a warning: the terminal may well be enabled already, and a dead link
+   * shows on the next request.
+   */
+  private async enableOnConnect(session: ZkSession): Promise<void> {
+    let problem: string;
+    try {
+      const reply = await session.request(CMD.ENABLEDEVICE);
+      if (reply.command === CMD.ACK_OK) return;
+      problem = `it answered ${commandName(reply.command)}`;
+    } catch (err) {
+      problem = err instanceof Error ? err.message : String(err);
+    }
+    this.log.warn({ where: this.where, err: problem }, 'could not enable the terminal on connect: if it shows "working" and refuses punches, restart the terminal');
+  }
+
+  /**
+   * Clearing loses data unless everything is safe centrally: only with clearAfterPull, when
+   * the central acked every record committed by the time of the pull, and when the
+   * terminal still holds exactly the records that were pulled (no punch since). The
+   * caller has disabled the terminal, so no punch can land between that count and the
+   * clear. Returns how many records the terminal holds afterwards.
+   */
+  private async clearIfSafe(session: ZkSession, countNow: number): Promise<number> {
     const pending = this.pendingClear;
-    if (!pending) return;
+    if (!pending) return countNow;
     if (!this.ctx.isAcked(pending.upToSeq)) {
       this.log.info({ waitingForSeq: pending.upToSeq }, 'log clear postponed: central has not acked the pull yet');
-      return;
+      return countNow;
     }
     this.pendingClear = undefined;
     if (countNow !== pending.count) {
       this.log.info({ pulled: pending.count, now: countNow }, 'log clear skipped: new punches since the pull');
-      return;
+      return countNow;
     }
     const reply = await session.request(CMD.CLEAR_ATTLOG);
-    if (reply.command !== CMD.ACK_OK) return void this.log.warn({ reply: reply.command }, 'terminal refused to clear its log');
+    if (reply.command !== CMD.ACK_OK) {
+      this.log.warn({ reply: reply.command }, 'terminal refused to clear its log');
+      return countNow;
+    }
     this.stats.clears++;
     this.ctx.setState(`zk:${this.id}:cursor`, JSON.stringify({ count: 0, lastKey: '' } satisfies Cursor));
     this.log.info({ records: countNow }, 'terminal log cleared after the central acked every punch');
+    return 0;
   }
 
   async stop(): Promise<void> {
     this.stopped = true;
     this.wakeUp();
-    this.session?.close();
+    // Cut mid-read, the terminal would stay disabled ("working") while the gateway is
+    // down: let the read finish and enable it, for at most one request timeout. After
+    // that ENABLEDEVICE goes out unanswered before EXIT (lost if the terminal resets the
+    // line first: the next connect enables it in any case).
+    if (this.disabledSince !== undefined) {
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([this.jobs, new Promise<void>((resolve) => (timer = setTimeout(resolve, this.config.requestTimeoutMs)))]);
+      clearTimeout(timer);
+    }
+    this.session?.close({ enableDevice: this.disabledSince !== undefined });
     await this.loop;
   }
 }

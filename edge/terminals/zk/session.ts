@@ -212,9 +212,18 @@ export class ZkSession extends EventEmitter {
     }
   }
 
-  close(): void {
+  /**
+   * EXIT and close. `enableDevice`: send ENABLEDEVICE first, for a terminal this
+   * session may have left disabled; like EXIT it is not waited for (a terminal stays
+   * disabled after the connection drops, see ZkTerminal.enableOnConnect).
+   */
+  close(options: { enableDevice?: boolean } = {}): void {
     if (!this.closed) {
       try {
+        if (options.enableDevice) {
+          this.replyId = nextReplyId(this.replyId);
+          this.transport.send({ command: CMD.ENABLEDEVICE, sessionId: this.sessionId, replyId: this.replyId });
+        }
         this.transport.send({ command: CMD.EXIT, sessionId: this.sessionId, replyId: nextReplyId(this.replyId) });
       } catch {
         // best effort
