@@ -18,6 +18,8 @@ export default defineConfig({
       { extends: true, test: { name: 'faults', include: ['tests/faults/**/*.test.ts'], sequence: { groupOrder: 1 } } },
       { extends: true, test: { name: 'soak', include: ['tests/soak/**/*.test.ts'], sequence: { groupOrder: 2 } } },
       { extends: true, test: { name: 'bench', include: ['tests/bench/**/*.test.ts'], sequence: { groupOrder: 3 } } },
+      // Skipped unless PEMDA_WALKTHROUGH=1 (npm run walkthrough): it downloads a Debian system.
+      { extends: true, test: { name: 'walkthrough', include: ['tests/walkthrough/**/*.test.ts'], sequence: { groupOrder: 4 } } },
     ],
   },
 });

@@ -263,12 +263,23 @@ elif ((DRY_RUN)); then
   printf '  would run: (cd %q && npm ci --omit=dev --no-audit --no-fund)\n' "$OPT"
 else
   say "npm ci --omit=dev in $OPT (downloads from the npm registry; may compile better-sqlite3, a minute or more)"
-  if ! (cd "$OPT" && "$NPM_BIN" ci --omit=dev --no-audit --no-fund); then
+  NPM_LOG=$(mktemp)
+  if ! (cd "$OPT" && "$NPM_BIN" ci --omit=dev --no-audit --no-fund) 2>&1 | tee "$NPM_LOG"; then
+    # Offices behind a proxy that re-signs HTTPS: Node.js trusts only its own CA list.
+    if grep -Eq 'SELF_SIGNED_CERT_IN_CHAIN|DEPTH_ZERO_SELF_SIGNED_CERT|UNABLE_TO_GET_ISSUER_CERT|UNABLE_TO_VERIFY_LEAF_SIGNATURE|unable to get local issuer certificate' "$NPM_LOG"; then
+      rm -f "$NPM_LOG"
+      die "npm ci failed in $OPT: the connection to the npm registry is re-signed by a certificate Node.js does not trust." \
+        "This network has a proxy that inspects HTTPS. Ask for its CA certificate (a .crt file), then:" \
+        "  cp PROXY-CA.crt /usr/local/share/ca-certificates/ && apt-get install ca-certificates && update-ca-certificates" \
+        "and run this script again with NODE_EXTRA_CA_CERTS=/etc/ssl/certs/ca-certificates.crt in front of it."
+    fi
+    rm -f "$NPM_LOG"
     die "npm ci failed in $OPT (its messages are above)." \
       "No network to registry.npmjs.org: run this script on an identical machine (same CPU," \
       "same Node.js major) and copy /opt/pemda whole, see docs/operations.md." \
       "A native module failed to compile: apt-get install python3 make g++, then run this again."
   fi
+  rm -f "$NPM_LOG"
   printf '%s\n' "$want" >"$STAMP"
 fi
 

@@ -2,10 +2,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { execFile, spawnSync } from 'node:child_process';
 import { accessSync, appendFileSync, chmodSync, constants, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { createServer as createHttpsServer } from 'node:https';
+import type { Server } from 'node:https';
+import type { AddressInfo } from 'node:net';
 import { delimiter, join } from 'node:path';
 import { ROOT } from '../helpers/proc.js';
 import { TestSystem } from '../helpers/system.js';
-import { createPki } from '../../central/pki.js';
+import { createPki, loadTlsFiles } from '../../central/pki.js';
 import { freePort } from '../../scripts/lib/ports.js';
 
 /**
@@ -151,6 +154,29 @@ describe('install-gateway.sh --root', () => {
     expect(dry.out).toContain(`would run: install -m 0640 ${join(ROOT, 'firmware-config/examples/gateway-small-office.yaml')} ${join(fresh, 'etc/pemda/gateway.yaml')}`);
     expect(dry.out).toContain('Dry run finished: nothing was changed.');
   });
+});
+
+describe('install-gateway.sh behind a proxy that re-signs HTTPS', () => {
+  let registry: Server | undefined;
+  afterAll(() => registry?.close());
+
+  it('says how to trust the proxy CA when npm ci meets its certificate', async () => {
+    // The registry answers with a certificate from a CA nobody trusts, as such a proxy
+    // does; an empty npm cache makes npm go to the network.
+    const { cert, key } = loadTlsFiles(createPki(join(work, 'proxy-pki'), { name: 'Kantor Proxy', hosts: ['127.0.0.1'] }).dir);
+    registry = createHttpsServer({ cert, key }, (_req, res) => res.writeHead(404).end());
+    const port = await new Promise<number>((resolve) => registry!.listen(0, '127.0.0.1', () => resolve((registry!.address() as AddressInfo).port)));
+    const r = await install(['--root', join(work, 'proxied')], {
+      npm_config_registry: `https://127.0.0.1:${port}/`,
+      npm_config_cache: join(work, 'empty-npm-cache'),
+      npm_config_fetch_retries: '0',
+      NODE_EXTRA_CA_CERTS: undefined,
+    });
+    expect(r.code, r.out).toBe(1);
+    expect(r.out).toMatch(/re-signed by a certificate Node\.js does not trust/);
+    expect(r.out).toMatch(/update-ca-certificates/);
+    expect(r.out).toMatch(/NODE_EXTRA_CA_CERTS=\/etc\/ssl\/certs\/ca-certificates\.crt/);
+  }, 240_000);
 });
 
 describe('install-gateway.sh refuses clearly', () => {
