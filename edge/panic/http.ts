@@ -5,6 +5,7 @@ import type { AddressInfo } from 'node:net';
 import { z } from 'zod';
 import type { Logger } from 'pino';
 import type { PanicHttpConfig } from './config.js';
+import { TokenBucket } from '../token-bucket.js';
 
 const noControl = /^[^\u0000-\u001f\u007f]*$/;
 
@@ -35,6 +36,16 @@ export interface PanicAccepted {
 }
 
 const MAX_BODY_BYTES = 16 * 1024;
+/**
+ * Presses per token: 10 at once, then one every 30 s. Enough for anyone pressing again
+ * and again in an emergency (each press past the first raises nothing new on the wall
+ * anyway), while an app stuck in a loop or a leaked token cannot bury the wall and the
+ * police desk's webhook in alarms. The answer says to call by phone.
+ */
+export const PRESS_BURST = 10;
+export const PRESS_REFILL_PER_S = 1 / 30;
+/** Refused tokens are logged once per address per minute, with the count since. */
+const REFUSAL_LOG_MS = 60_000;
 
 const digest = (token: string): Buffer => createHash('sha256').update(token).digest();
 
@@ -47,6 +58,8 @@ const digest = (token: string): Buffer => createHash('sha256').update(token).dig
 export class PanicHttpServer {
   private server: Server | undefined;
   private readonly tokens: Buffer[];
+  private readonly buckets = new Map<number, TokenBucket>();
+  private readonly refusals = new Map<string, { loggedAt: number; since: number }>();
 
   constructor(
     private readonly config: PanicHttpConfig,
@@ -76,14 +89,30 @@ export class PanicHttpServer {
     });
   }
 
-  /** Compares digests of equal length in constant time, against every token. */
-  private authorized(header: string | undefined): boolean {
+  /**
+   * Which token (its index) the header carries, or -1. Compares digests of equal length
+   * in constant time, against every token.
+   */
+  private tokenIndex(header: string | undefined): number {
     const m = /^Bearer\s+(\S+)\s*$/i.exec(header ?? '');
-    if (!m) return false;
+    if (!m) return -1;
     const given = digest(m[1]!);
-    let ok = false;
-    for (const t of this.tokens) ok = timingSafeEqual(given, t) || ok;
-    return ok;
+    let found = -1;
+    this.tokens.forEach((t, i) => {
+      if (timingSafeEqual(given, t)) found = i;
+    });
+    return found;
+  }
+
+  private logRefusal(remote: string): void {
+    const now = Date.now();
+    const seen = this.refusals.get(remote);
+    if (seen && now - seen.loggedAt < REFUSAL_LOG_MS) {
+      seen.since++;
+      return;
+    }
+    this.log.warn({ input: this.config.id, remote, refusedSinceLastLog: seen?.since ?? 0 }, 'panic request with a missing or unknown token refused');
+    this.refusals.set(remote, { loggedAt: now, since: 0 });
   }
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -94,8 +123,9 @@ export class PanicHttpServer {
     const path = (req.url ?? '').split('?')[0];
     if (path !== '/panic') return reply(404, { error: 'not found: the panic endpoint is POST /panic' });
     if (req.method !== 'POST') return reply(405, { error: 'use POST' }, { Allow: 'POST' });
-    if (!this.authorized(req.headers.authorization)) {
-      this.log.warn({ input: this.config.id, remote: req.socket.remoteAddress }, 'panic request with a missing or unknown token refused');
+    const token = this.tokenIndex(req.headers.authorization);
+    if (token < 0) {
+      this.logRefusal(req.socket.remoteAddress ?? 'unknown');
       return reply(401, { error: 'missing or unknown token: send "Authorization: Bearer <token>"' }, { 'WWW-Authenticate': 'Bearer realm="pemda-edge panic"' });
     }
     const type = req.headers['content-type'];
@@ -114,6 +144,14 @@ export class PanicHttpServer {
     }
     const parsed = PanicRequest.safeParse(json);
     if (!parsed.success) return reply(400, { error: z.prettifyError(parsed.error) });
+    let bucket = this.buckets.get(token);
+    if (!bucket) this.buckets.set(token, (bucket = new TokenBucket(PRESS_REFILL_PER_S, PRESS_BURST)));
+    if (bucket.available() < 1) {
+      const retryS = Math.ceil(bucket.msUntil(1) / 1000);
+      this.log.warn({ input: this.config.id, token, source: parsed.data.source, retryS }, 'panic presses from one app token over the limit: refused');
+      return reply(429, { error: `too many alarms from this app in a short time: the earlier ones are on the wall; call for help by phone, or press again in ${retryS} s` }, { 'Retry-After': String(retryS) });
+    }
+    bucket.take(1);
     let accepted: PanicAccepted;
     try {
       accepted = this.press(parsed.data);

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { pino } from 'pino';
 import { PanicConfig } from '../../edge/panic/config.js';
 import { PanicService } from '../../edge/panic/service.js';
+import { PRESS_BURST, PRESS_REFILL_PER_S } from '../../edge/panic/http.js';
 import { Outbox } from '../../edge/outbox.js';
 import { PanicRecord } from '../../protocols/mqtt/payloads.js';
 import { phonePanic } from '../../sim/panic-button.js';
@@ -94,5 +95,19 @@ describe('panic HTTP endpoint', () => {
     } finally {
       failCommit = false;
     }
+  });
+
+  it('takes a burst of presses per app token, then answers 429 with Retry-After; other tokens are not held back', async () => {
+    const other = 'another-token-000000000';
+    const before = outbox.stats().depth;
+    for (let i = 0; i < PRESS_BURST; i++) expect((await phonePanic(base, other, { source: `Pak RT ${i}` })).status).toBe(202);
+    const over = await fetch(`${base}/panic`, { method: 'POST', headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${other}` }, body: JSON.stringify({ source: 'Pak RT again' }) });
+    expect(over.status).toBe(429);
+    const retry = Number(over.headers.get('retry-after'));
+    expect(retry).toBeGreaterThan(0);
+    expect(retry).toBeLessThanOrEqual(Math.ceil(1 / PRESS_REFILL_PER_S));
+    expect(((await over.json()) as { error: string }).error).toMatch(/call for help by phone/);
+    expect(outbox.stats().depth).toBe(before + PRESS_BURST);
+    expect((await phonePanic(base, token, { source: 'Satpam Budi' })).status).toBe(202);
   });
 });
