@@ -318,16 +318,9 @@ export class ZkTerminal extends TerminalBase<ZkTerminalConfig> implements Termin
    * terminal (enableOnConnect).
    */
   private async enableAfter(session: ZkSession, since: number): Promise<void> {
-    let problem: string;
-    try {
-      const reply = await session.request(CMD.ENABLEDEVICE);
-      if (reply.command === CMD.ACK_OK) return;
-      problem = `it answered ${commandName(reply.command)}`;
-    } catch (err) {
-      problem = err instanceof Error ? err.message : String(err);
-    } finally {
-      this.disabledSince = undefined;
-    }
+    const problem = await this.enable(session);
+    this.disabledSince = undefined;
+    if (problem === undefined) return;
     if (this.stopped) {
       this.log.info({ where: this.where, disabledMs: Date.now() - since }, 'stopped during a log read: ENABLEDEVICE was sent on the way out, and the next connect enables the terminal in any case');
       return;
@@ -349,15 +342,19 @@ export class ZkTerminal extends TerminalBase<ZkTerminalConfig> implements Termin
    * shows on the next request.
    */
   private async enableOnConnect(session: ZkSession): Promise<void> {
-    let problem: string;
+    const problem = await this.enable(session);
+    if (problem === undefined) return;
+    this.log.warn({ where: this.where, err: problem }, 'could not enable the terminal on connect: if it shows "working" and refuses punches, restart the terminal');
+  }
+
+  /** ENABLEDEVICE; undefined when the terminal acked it, else what went wrong. Never throws. */
+  private async enable(session: ZkSession): Promise<string | undefined> {
     try {
       const reply = await session.request(CMD.ENABLEDEVICE);
-      if (reply.command === CMD.ACK_OK) return;
-      problem = `it answered ${commandName(reply.command)}`;
+      return reply.command === CMD.ACK_OK ? undefined : `it answered ${commandName(reply.command)}`;
     } catch (err) {
-      problem = err instanceof Error ? err.message : String(err);
+      return err instanceof Error ? err.message : String(err);
     }
-    this.log.warn({ where: this.where, err: problem }, 'could not enable the terminal on connect: if it shows "working" and refuses punches, restart the terminal');
   }
 
   /**
