@@ -38,6 +38,11 @@ const STATIC_HEADERS = {
 };
 /** An SSE event at least this often, so a page can tell a live stream from a dead connection. */
 const PING_MS = 15_000;
+/**
+ * What a stream for someone who handles complaints but may not view (staff of one OPD)
+ * carries: no state changes, alerts or datasets of the other offices.
+ */
+const COMPLAINT_STREAM_EVENTS: ReadonlySet<string> = new Set(['ping', 'complaint']);
 
 export interface HttpSources {
   snapshots: SnapshotStore;
@@ -122,7 +127,8 @@ const ANONYMOUS_VIEWER: Principal = { username: '(anonymous)', role: 'operator',
  */
 export class HttpApi {
   private server: Server | undefined;
-  private readonly streams = new Set<ServerResponse>();
+  /** Open event streams: everything, or only what a complaints-only user may hear. */
+  private readonly streams = new Map<ServerResponse, 'all' | 'complaints'>();
   private pending: NodeJS.Timeout | undefined;
   private pinger: NodeJS.Timeout | undefined;
   private unforward: (() => void) | undefined;
@@ -150,8 +156,10 @@ export class HttpApi {
     const handler = (req: IncomingMessage, res: ServerResponse) => {
       if (req.url === '/api/events') {
         const allowed = this.guard(req, 'view');
-        if (!('principal' in allowed)) return res.writeHead(allowed.status, { 'Content-Type': 'application/json', ...allowed.headers }).end(allowed.body);
-        return this.openStream(res);
+        if ('principal' in allowed) return this.openStream(res, 'all');
+        // Complaint pages follow the stream too; their events name only ids, states and OPDs.
+        if (allowed.status === 403 && this.sources.auth.guard(req, 'complaints.handle').ok) return this.openStream(res, 'complaints');
+        return res.writeHead(allowed.status, { 'Content-Type': 'application/json', ...allowed.headers }).end(allowed.body);
       }
       this.route(req, new URL(req.url ?? '/', 'http://central'))
         .then(({ status, type, body, headers }) => res.writeHead(status, { 'Content-Type': type, 'Cache-Control': 'no-store', ...headers }).end(body))
@@ -193,13 +201,13 @@ export class HttpApi {
   /** One server-sent event to every open stream. */
   private broadcast(event: string, body: unknown): void {
     const frame = `event: ${event}\ndata: ${JSON.stringify(body)}\n\n`;
-    for (const res of this.streams) res.write(frame);
+    for (const [res, scope] of this.streams) if (scope === 'all' || COMPLAINT_STREAM_EVENTS.has(event)) res.write(frame);
   }
 
-  private openStream(res: ServerResponse): void {
+  private openStream(res: ServerResponse, scope: 'all' | 'complaints'): void {
     res.writeHead(200, { 'Content-Type': 'text/event-stream', 'Cache-Control': 'no-store', Connection: 'keep-alive' });
     res.write(': connected\n\n');
-    this.streams.add(res);
+    this.streams.set(res, scope);
     res.on('close', () => this.streams.delete(res));
   }
 
@@ -264,7 +272,9 @@ export class HttpApi {
       if (bridgeNeeds !== 'dataset-token') {
         const allowed = this.guard(req, bridgeNeeds);
         if (!('principal' in allowed)) return allowed;
-        actor = allowed.principal === ANONYMOUS_VIEWER ? undefined : { username: allowed.principal.username };
+        const p = allowed.principal;
+        // A user of one OPD carries it into the routes, which show and change only its complaints.
+        actor = p === ANONYMOUS_VIEWER ? undefined : { username: p.username, opd: p.opd };
       }
       const reply = await bridgesRoute(bridges, {
         method,
@@ -354,7 +364,7 @@ export class HttpApi {
     this.unforwardBridges?.();
     clearTimeout(this.pending);
     clearInterval(this.pinger);
-    for (const res of this.streams) res.end();
+    for (const res of this.streams.keys()) res.end();
     const server = this.server;
     this.server = undefined;
     if (!server) return;

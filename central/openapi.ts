@@ -33,7 +33,7 @@ export const OPERATIONS: readonly Op[] = [
   { method: 'get', path: '/api/state', summary: 'gateways, terminals, cameras, health, today\'s punches per OPD, latest punches', permission: 'view' },
   { method: 'get', path: '/api/cameras', summary: 'latest frame per camera with capture time and age', permission: 'view' },
   { method: 'get', path: '/api/cameras/{gateway}/{camera}/latest.jpg', summary: 'the latest frame (X-Captured-At header)', permission: 'view', produces: 'image/jpeg' },
-  { method: 'get', path: '/api/events', summary: 'server-sent events: change, ping, alert-raised, alert-acknowledged, alert-cleared, complaint ({id, state, opd}), dataset ({slug, rows, latestAt}, at most one per dataset per 500 ms)', permission: 'view', produces: 'text/event-stream' },
+  { method: 'get', path: '/api/events', summary: 'server-sent events: change, ping, alert-raised, alert-acknowledged, alert-cleared, complaint ({id, state, opd}), dataset ({slug, rows, latestAt}, at most one per dataset per 500 ms); without view but with complaints.handle (OPD staff): ping and complaint only', permission: 'view', produces: 'text/event-stream' },
   { method: 'get', path: '/api/alerts', summary: 'open alerts', permission: 'view' },
   { method: 'get', path: '/api/alerts/recent', summary: 'newest alerts, open and cleared', permission: 'view', query: { limit: 'how many (1-10000, default 100)' } },
   { method: 'get', path: '/api/alerts/response-times', summary: 'raised-to-acknowledged seconds per alert of an OPD', permission: 'view', query: { opd: 'OPD code', from: 'ISO date or instant', to: 'ISO date or instant' } },

@@ -6,7 +6,7 @@ import type { AuthConfig } from './config.js';
 import { sessionCookie, sessionTokenOf } from './cookies.js';
 import { FailureWindow } from './rate-limit.js';
 import { bearerTokenOf } from './request.js';
-import { can, ROLE_PERMISSIONS, type Permission, type Principal, type Role } from './roles.js';
+import { can, ROLE_PERMISSIONS, roleNeedsOpd, type Permission, type Principal, type Role } from './roles.js';
 import type { UserStore } from './store.js';
 import { hashToken, newToken, TOKEN_PATTERN } from './tokens.js';
 
@@ -15,13 +15,24 @@ export interface AuthOptions extends AuthConfig {
   https: boolean;
   /** Milliseconds since the epoch; tests pass their own. Must be the store's clock too. */
   clock?: () => number;
+  /** The registry's name of an OPD, for the header of an OPD user; without it the code is shown. */
+  opdName?: (code: string) => string | undefined;
+}
+
+/** Who is logged in, as login and `GET /api/auth/me` answer. */
+export interface WhoAmI {
+  username: string;
+  role: Role;
+  permissions: readonly Permission[];
+  /** Only for a user of one OPD: the page shows its name and nothing of other OPDs. */
+  opd?: { code: string; name: string };
 }
 
 /** What a route answers: the caller writes `status`, `headers` and `JSON.stringify(body)`. */
 export interface AuthResponse {
   status: number;
   headers: Record<string, string>;
-  body: { error: string } | { username: string; role: Role; permissions: readonly Permission[] } | { ok: true };
+  body: { error: string } | WhoAmI | { ok: true };
 }
 
 export type AuthDecision = { ok: true; principal: Principal } | { ok: false; response: AuthResponse };
@@ -88,15 +99,20 @@ export class Auth {
       return error(403, 'this account is disabled; ask an administrator');
     }
 
+    const principal = scoped({ username: user.username, role: user.role, via: 'session' }, user.opd);
+    if (!principal) {
+      this.log.error({ username }, 'login refused: an OPD user without an OPD in the user table');
+      return error(403, 'this account belongs to no OPD; ask an administrator (pemda-central user role)');
+    }
     const now = this.clock();
     this.store.deleteExpiredSessions(now - this.idleMs, now - this.lifetimeMs);
     const token = newToken();
     this.store.createSession(hashToken(token), user.username, user.role);
-    this.log.info({ remote, username, role: user.role }, 'logged in');
+    this.log.info({ remote, username, role: user.role, ...(principal.opd !== undefined && { opd: principal.opd }) }, 'logged in');
     return {
       status: 200,
       headers: { 'Set-Cookie': sessionCookie(token, { secure: this.secure, maxAgeS: this.lifetimeMs / 1000 }) },
-      body: { username: user.username, role: user.role, permissions: ROLE_PERMISSIONS[user.role] },
+      body: this.whoAmI(principal),
     };
   }
 
@@ -136,7 +152,13 @@ export class Auth {
   me(req: Pick<IncomingMessage, 'headers'>): AuthResponse {
     const principal = this.authenticate(req);
     if (!principal) return error(401, 'log in first', { 'WWW-Authenticate': 'Bearer realm="pemda-central"' });
-    return { status: 200, headers: {}, body: { username: principal.username, role: principal.role, permissions: ROLE_PERMISSIONS[principal.role] } };
+    return { status: 200, headers: {}, body: this.whoAmI(principal) };
+  }
+
+  private whoAmI(p: Principal): WhoAmI {
+    const who: WhoAmI = { username: p.username, role: p.role, permissions: ROLE_PERMISSIONS[p.role] };
+    if (p.opd !== undefined) who.opd = { code: p.opd, name: this.options.opdName?.(p.opd) ?? p.opd };
+    return who;
   }
 
   private bySession(token: string): Principal | undefined {
@@ -145,20 +167,24 @@ export class Auth {
     const session = this.store.session(hash);
     if (!session) return undefined;
     const now = this.clock();
-    if (session.userDisabled || now - session.lastSeenAt >= this.idleMs || now - session.createdAt >= this.lifetimeMs) {
+    const principal = scoped({ username: session.username, role: session.role, via: 'session' }, session.opd);
+    if (!principal || session.userDisabled || now - session.lastSeenAt >= this.idleMs || now - session.createdAt >= this.lifetimeMs) {
       this.store.deleteSession(hash);
       return undefined;
     }
     if (now - session.lastSeenAt >= TOUCH_EVERY_MS) this.store.touchSession(hash);
-    return { username: session.username, role: session.role, via: 'session' };
+    return principal;
   }
 
   private byApiToken(token: string): Principal | undefined {
     if (!TOKEN_PATTERN.test(token)) return undefined;
     const record = this.store.apiToken(hashToken(token));
     if (!record || record.userDisabled) return undefined;
+    // A token acts with its user's current role and OPD, like a new login would.
+    const principal = scoped({ username: record.username, role: record.role, via: 'token' }, record.opd);
+    if (!principal) return undefined;
     if (record.lastUsedAt === null || this.clock() - record.lastUsedAt >= TOUCH_EVERY_MS) this.store.touchApiToken(record.id);
-    return { username: record.username, role: record.role, via: 'token' };
+    return principal;
   }
 
   private dummy(): Promise<string> {
@@ -177,6 +203,15 @@ export class Auth {
   private get lifetimeMs(): number {
     return this.options.sessionLifetimeHours * 3_600_000;
   }
+}
+
+/**
+ * The principal with its OPD, or undefined for a role that needs one and has none: such
+ * a user must see nothing rather than, unscoped, every OPD's complaints.
+ */
+function scoped(p: Omit<Principal, 'opd'>, opd: string | null): Principal | undefined {
+  if (!roleNeedsOpd(p.role)) return p;
+  return opd === null ? undefined : { ...p, opd };
 }
 
 function parseJson(text: string): unknown {

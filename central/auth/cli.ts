@@ -1,23 +1,27 @@
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
 import { generatePassword, hashPassword } from '../credentials.js';
-import { ROLES } from './roles.js';
-import { NewPassword, UserError, UserStore, Username } from './store.js';
+import { Registry } from '../registry.js';
+import { roleNeedsOpd, ROLES, type Role } from './roles.js';
+import { NewPassword, OpdCode, UserError, UserStore, Username } from './store.js';
 import { hashToken, newToken } from './tokens.js';
 
 export const USER_USAGE = `usage: pemda-central user COMMAND --config FILE [options]
   add --username U --role admin|technician|operator [--password-stdin]
-                           add a user; without --password-stdin a password is generated and printed once
-  list                     users, their roles, sessions and API tokens
+  add --username U --role opd --opd CODE [--password-stdin]
+                           add a user; without --password-stdin a password is generated and printed once.
+                           Role opd: staff of one OPD (its code in the registry), who see and handle only
+                           that OPD's complaints
+  list                     users, their roles and OPDs, sessions and API tokens
   passwd --username U [--password-stdin]
                            a new password (generated unless read from standard input); ends the user's sessions
-  role --username U --role admin|technician|operator
-                           change the role; ends the user's sessions
+  role --username U --role admin|technician|operator|opd [--opd CODE]
+                           change the role (or an OPD user's OPD); ends the user's sessions
   disable --username U     refuse logins and end sessions (API tokens stop working too)
   enable --username U      allow logins again
   remove --username U      delete the user, its sessions and API tokens
   token --username U [--label TEXT]
-                           a long-lived API token (Authorization: Bearer ...) with the user's role, printed once
+                           a long-lived API token (Authorization: Bearer ...) with the user's role (and OPD), printed once
   tokens [--username U]    API tokens (ids, labels, last use), never the tokens themselves
   revoke-token --id N      delete an API token
 --password-stdin reads the first line of standard input (echo ... | pemda-central user ...).
@@ -56,6 +60,15 @@ export async function userMain(args: string[], dbFile: string, io: UserCliIo = {
       return values.username;
     };
     const role = () => parse(RoleName, values.role, '--role');
+    // Checked before a password is read or hashed: a typo must not cost a generated password.
+    const opdFor = (r: Role): string | undefined => {
+      if (!roleNeedsOpd(r)) {
+        if (values.opd !== undefined) throw new UsageError(`--opd is only for --role opd; role ${r} works for the whole command room`);
+        return undefined;
+      }
+      if (values.opd === undefined) throw new UsageError(`--role ${r} needs --opd CODE: the user's OPD, by its code in the registry`);
+      return knownOpd(parse(OpdCode, values.opd, '--opd'), dbFile);
+    };
     const password = async (): Promise<{ text: string; generated: boolean }> => {
       if (!values['password-stdin']) return { text: generatePassword(), generated: true };
       const line = (await (io.readStdin ?? readStdin)()).split(/\r?\n/)[0] ?? '';
@@ -66,9 +79,10 @@ export async function userMain(args: string[], dbFile: string, io: UserCliIo = {
       case 'add': {
         const name = parse(Username, username(), '--username');
         const newRole = role();
+        const opd = opdFor(newRole);
         const pw = await password();
-        store.addUser(name, newRole, await hashPassword(pw.text));
-        out(`added ${newRole} "${name}"`);
+        store.addUser(name, newRole, await hashPassword(pw.text), opd);
+        out(`added ${newRole} "${name}"${opd === undefined ? '' : ` of OPD ${opd}`}`);
         if (pw.generated) out(`password (shown once; "user passwd" sets a new one):\n${pw.text}`);
         return 0;
       }
@@ -84,8 +98,9 @@ export async function userMain(args: string[], dbFile: string, io: UserCliIo = {
       case 'role': {
         const name = username();
         const newRole = role();
-        store.setRole(name, newRole);
-        out(`"${name}" is now ${newRole}; its sessions are ended`);
+        const opd = opdFor(newRole);
+        store.setRole(name, newRole, opd);
+        out(`"${name}" is now ${newRole}${opd === undefined ? '' : ` of OPD ${opd}`}; its sessions are ended`);
         return 0;
       }
       case 'disable':
@@ -107,8 +122,8 @@ export async function userMain(args: string[], dbFile: string, io: UserCliIo = {
         else
           table(
             out,
-            ['USERNAME', 'ROLE', 'STATUS', 'CREATED', 'SESSIONS', 'API TOKENS'],
-            users.map((u) => [u.username, u.role, u.disabled ? 'disabled' : 'enabled', iso(u.createdAt), String(u.sessions), String(u.apiTokens)]),
+            withOpd(['USERNAME', 'ROLE', 'STATUS', 'CREATED', 'SESSIONS', 'API TOKENS'], users),
+            users.map((u) => withOpd([u.username, u.role, u.disabled ? 'disabled' : 'enabled', iso(u.createdAt), String(u.sessions), String(u.apiTokens)], users, u)),
           );
         return 0;
       }
@@ -118,7 +133,8 @@ export async function userMain(args: string[], dbFile: string, io: UserCliIo = {
         const token = newToken();
         const id = store.addApiToken(name, hashToken(token), label);
         const user = store.user(name);
-        out(`API token ${id} for "${name}" (role ${user?.role ?? '?'}; shown once; send it as "Authorization: Bearer <token>"):\n${token}`);
+        const scope = user?.opd ? `, OPD ${user.opd} only` : '';
+        out(`API token ${id} for "${name}" (role ${user?.role ?? '?'}${scope}; shown once; send it as "Authorization: Bearer <token>"):\n${token}`);
         return 0;
       }
       case 'tokens': {
@@ -127,8 +143,8 @@ export async function userMain(args: string[], dbFile: string, io: UserCliIo = {
         else
           table(
             out,
-            ['ID', 'USERNAME', 'ROLE', 'LABEL', 'CREATED', 'LAST USED'],
-            tokens.map((t) => [String(t.id), t.username, t.userDisabled ? `${t.role} (disabled)` : t.role, t.label, iso(t.createdAt), t.lastUsedAt === null ? 'never' : iso(t.lastUsedAt)]),
+            withOpd(['ID', 'USERNAME', 'ROLE', 'LABEL', 'CREATED', 'LAST USED'], tokens, undefined, 3),
+            tokens.map((t) => withOpd([String(t.id), t.username, t.userDisabled ? `${t.role} (disabled)` : t.role, t.label, iso(t.createdAt), t.lastUsedAt === null ? 'never' : iso(t.lastUsedAt)], tokens, t, 3)),
           );
         return 0;
       }
@@ -169,6 +185,7 @@ function parseCommand(args: string[]) {
         config: { type: 'string', short: 'c' },
         username: { type: 'string', short: 'u' },
         role: { type: 'string' },
+        opd: { type: 'string' },
         'password-stdin': { type: 'boolean' },
         label: { type: 'string' },
         id: { type: 'string' },
@@ -188,6 +205,22 @@ function parseCommand(args: string[]) {
   return { command, values };
 }
 
+/**
+ * `code` if the registry (the same database file) has that OPD. The registry is filled
+ * from its seed when the central starts, so a fresh install may have none yet.
+ */
+function knownOpd(code: string, dbFile: string): string {
+  const registry = new Registry(dbFile);
+  try {
+    const codes = registry.opds().map((o) => o.code);
+    if (codes.includes(code)) return code;
+    if (codes.length === 0) throw new UsageError(`--opd ${code}: the registry has no OPDs yet; start the central once (it loads the registry seed) or add the OPD on the Admin page, then try again`);
+    throw new UsageError(`--opd ${code}: no such OPD in the registry; known codes: ${codes.join(', ')}`);
+  } finally {
+    registry.close();
+  }
+}
+
 function parse<T>(schema: z.ZodType<T>, value: unknown, what: string): T {
   if (value === undefined) throw new UsageError(`${what} is required`);
   const result = schema.safeParse(value);
@@ -203,6 +236,15 @@ async function readStdin(): Promise<string> {
 
 function iso(ms: number): string {
   return new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
+}
+
+/**
+ * A row with an OPD column inserted at `at` (after the role) when any of `all` belongs
+ * to an OPD: an installation without OPD users keeps the columns it always had.
+ */
+function withOpd(cells: string[], all: readonly { opd: string | null }[], row?: { opd: string | null }, at = 2): string[] {
+  if (!all.some((x) => x.opd !== null)) return cells;
+  return [...cells.slice(0, at), row === undefined ? 'OPD' : (row.opd ?? '-'), ...cells.slice(at)];
 }
 
 function table(out: (line: string) => void, header: string[], rows: string[][]): void {

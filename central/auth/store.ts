@@ -1,7 +1,7 @@
 import { openDatabase } from '../sqlite.js';
 import Database from 'better-sqlite3';
 import { z } from 'zod';
-import { ROLES, type Role } from './roles.js';
+import { roleNeedsOpd, ROLES, type Role } from './roles.js';
 
 /** Login names: lower case so "Admin" and "admin" cannot be two people. */
 export const Username = z
@@ -11,12 +11,17 @@ export const Username = z
 /** What a user was given to type: long enough to resist guessing, short enough for a form. */
 export const NewPassword = z.string().min(10, 'a password needs at least 10 characters').max(256, 'a password may have at most 256 characters');
 
+/** An OPD code as the registry writes it (config.ts RegistrySeed). */
+export const OpdCode = z.string().regex(/^[a-z0-9][a-z0-9_-]{0,31}$/, 'an OPD code is lower-case letters, digits, "_" or "-" (max 32)');
+
 /** A mistake the caller can fix (an unknown user, a taken name): its message says how. */
 export class UserError extends Error {}
 
 export interface UserRecord {
   username: string;
   role: Role;
+  /** The OPD of a user of role `opd`; null for everyone else. */
+  opd: string | null;
   passwordHash: string;
   disabled: boolean;
   createdAt: number;
@@ -26,6 +31,7 @@ export interface UserRecord {
 export interface UserSummary {
   username: string;
   role: Role;
+  opd: string | null;
   disabled: boolean;
   createdAt: number;
   sessions: number;
@@ -35,6 +41,8 @@ export interface UserSummary {
 export interface SessionRecord {
   username: string;
   role: Role;
+  /** The user's OPD now (any change of it ends the sessions, so it is the one they logged in with). */
+  opd: string | null;
   createdAt: number;
   lastSeenAt: number;
   userDisabled: boolean;
@@ -44,6 +52,7 @@ export interface ApiTokenRecord {
   id: number;
   username: string;
   role: Role;
+  opd: string | null;
   label: string;
   createdAt: number;
   lastUsedAt: number | null;
@@ -53,6 +62,7 @@ export interface ApiTokenRecord {
 interface UserRow {
   username: string;
   role: Role;
+  opd: string | null;
   password_hash: string;
   disabled: number;
   created_at: number;
@@ -74,12 +84,8 @@ export class UserStore {
     private readonly clock: () => number = Date.now,
   ) {
     this.db = openDatabase(file);
-    const roles = ROLES.map((r) => `'${r}'`).join(', ');
     this.db.exec(`
-      CREATE TABLE IF NOT EXISTS auth_users (
-        username TEXT PRIMARY KEY, role TEXT NOT NULL CHECK (role IN (${roles})), password_hash TEXT NOT NULL,
-        disabled INTEGER NOT NULL DEFAULT 0, created_at INTEGER NOT NULL, password_changed_at INTEGER NOT NULL
-      );
+      CREATE TABLE IF NOT EXISTS auth_users (${USERS_COLUMNS});
       CREATE TABLE IF NOT EXISTS auth_sessions (
         token_hash TEXT PRIMARY KEY, username TEXT NOT NULL, role TEXT NOT NULL,
         created_at INTEGER NOT NULL, last_seen_at INTEGER NOT NULL
@@ -90,9 +96,10 @@ export class UserStore {
         label TEXT NOT NULL, created_at INTEGER NOT NULL, last_used_at INTEGER
       );
     `);
+    migrateUsers(this.db);
     this.stmts = {
-      insertUser: this.db.prepare<[string, string, string, number, number]>(
-        'INSERT INTO auth_users (username, role, password_hash, created_at, password_changed_at) VALUES (?, ?, ?, ?, ?)',
+      insertUser: this.db.prepare<[string, string, string | null, string, number, number]>(
+        'INSERT INTO auth_users (username, role, opd, password_hash, created_at, password_changed_at) VALUES (?, ?, ?, ?, ?, ?)',
       ),
       user: this.db.prepare<[string], UserRow>('SELECT * FROM auth_users WHERE username = ?'),
       users: this.db.prepare<[], UserRow & { sessions: number; api_tokens: number }>(
@@ -102,13 +109,13 @@ export class UserStore {
       ),
       setPassword: this.db.prepare<[string, number, string]>('UPDATE auth_users SET password_hash = ?, password_changed_at = ? WHERE username = ?'),
       setDisabled: this.db.prepare<[number, string]>('UPDATE auth_users SET disabled = ? WHERE username = ?'),
-      setRole: this.db.prepare<[string, string]>('UPDATE auth_users SET role = ? WHERE username = ?'),
+      setRole: this.db.prepare<[string, string | null, string]>('UPDATE auth_users SET role = ?, opd = ? WHERE username = ?'),
       deleteUser: this.db.prepare<[string]>('DELETE FROM auth_users WHERE username = ?'),
       insertSession: this.db.prepare<[string, string, string, number, number]>(
         'INSERT INTO auth_sessions (token_hash, username, role, created_at, last_seen_at) VALUES (?, ?, ?, ?, ?)',
       ),
-      session: this.db.prepare<[string], { username: string; role: Role; created_at: number; last_seen_at: number; disabled: number | null }>(
-        `SELECT s.username, s.role, s.created_at, s.last_seen_at, u.disabled
+      session: this.db.prepare<[string], { username: string; role: Role; opd: string | null; created_at: number; last_seen_at: number; disabled: number | null }>(
+        `SELECT s.username, s.role, u.opd, s.created_at, s.last_seen_at, u.disabled
          FROM auth_sessions s LEFT JOIN auth_users u ON u.username = s.username WHERE s.token_hash = ?`,
       ),
       touchSession: this.db.prepare<[number, string]>('UPDATE auth_sessions SET last_seen_at = ? WHERE token_hash = ?'),
@@ -118,12 +125,12 @@ export class UserStore {
       insertApiToken: this.db.prepare<[string, string, string, number]>(
         'INSERT INTO auth_api_tokens (token_hash, username, label, created_at) VALUES (?, ?, ?, ?)',
       ),
-      apiToken: this.db.prepare<[string], { id: number; username: string; role: Role; label: string; created_at: number; last_used_at: number | null; disabled: number }>(
-        `SELECT t.id, t.username, u.role, t.label, t.created_at, t.last_used_at, u.disabled
+      apiToken: this.db.prepare<[string], ApiTokenRow>(
+        `SELECT t.id, t.username, u.role, u.opd, t.label, t.created_at, t.last_used_at, u.disabled
          FROM auth_api_tokens t JOIN auth_users u ON u.username = t.username WHERE t.token_hash = ?`,
       ),
-      apiTokens: this.db.prepare<[string | null, string | null], { id: number; username: string; role: Role; label: string; created_at: number; last_used_at: number | null; disabled: number }>(
-        `SELECT t.id, t.username, u.role, t.label, t.created_at, t.last_used_at, u.disabled
+      apiTokens: this.db.prepare<[string | null, string | null], ApiTokenRow>(
+        `SELECT t.id, t.username, u.role, u.opd, t.label, t.created_at, t.last_used_at, u.disabled
          FROM auth_api_tokens t JOIN auth_users u ON u.username = t.username WHERE ? IS NULL OR t.username = ? ORDER BY t.id`,
       ),
       touchApiToken: this.db.prepare<[number, number]>('UPDATE auth_api_tokens SET last_used_at = ? WHERE id = ?'),
@@ -132,21 +139,28 @@ export class UserStore {
     };
   }
 
-  /** Adds a user with an already hashed password (credentials.ts hashPassword). */
-  addUser(username: string, role: Role, passwordHash: string): void {
+  /**
+   * Adds a user with an already hashed password (credentials.ts hashPassword). `opd`:
+   * the OPD code of a user of role `opd` (whether the registry knows it is the caller's
+   * check); refused for the other roles.
+   */
+  addUser(username: string, role: Role, passwordHash: string, opd?: string): void {
     const name = checkUsername(username);
+    const scope = checkScope(role, opd);
     if (this.stmts.user.get(name)) throw new UserError(`user "${name}" already exists; use "user passwd" to give it a new password`);
     const now = this.clock();
-    this.stmts.insertUser.run(name, role, passwordHash, now, now);
+    this.stmts.insertUser.run(name, role, scope, passwordHash, now, now);
   }
 
   user(username: string): UserRecord | undefined {
     const row = this.stmts.user.get(username);
-    return row && { username: row.username, role: row.role, passwordHash: row.password_hash, disabled: row.disabled !== 0, createdAt: row.created_at, passwordChangedAt: row.password_changed_at };
+    return (
+      row && { username: row.username, role: row.role, opd: row.opd, passwordHash: row.password_hash, disabled: row.disabled !== 0, createdAt: row.created_at, passwordChangedAt: row.password_changed_at }
+    );
   }
 
   users(): UserSummary[] {
-    return this.stmts.users.all().map((r) => ({ username: r.username, role: r.role, disabled: r.disabled !== 0, createdAt: r.created_at, sessions: r.sessions, apiTokens: r.api_tokens }));
+    return this.stmts.users.all().map((r) => ({ username: r.username, role: r.role, opd: r.opd, disabled: r.disabled !== 0, createdAt: r.created_at, sessions: r.sessions, apiTokens: r.api_tokens }));
   }
 
   /** A new password ends every session of the user: whoever knew the old one is logged out. */
@@ -167,11 +181,15 @@ export class UserStore {
     })();
   }
 
-  /** Sessions carry the role they logged in with, so a new role ends them. */
-  setRole(username: string, role: Role): void {
+  /**
+   * Sessions carry the role they logged in with, so a new role ends them; so does a
+   * new OPD (`opd`: required for role `opd`, refused for the others).
+   */
+  setRole(username: string, role: Role, opd?: string): void {
+    const scope = checkScope(role, opd);
     this.db.transaction(() => {
       this.requireUser(username);
-      this.stmts.setRole.run(role, username);
+      this.stmts.setRole.run(role, scope, username);
       this.stmts.deleteSessionsOf.run(username);
     })();
   }
@@ -193,7 +211,7 @@ export class UserStore {
   session(tokenHash: string): SessionRecord | undefined {
     const row = this.stmts.session.get(tokenHash);
     // A session whose user is gone counts as disabled: it must not outlive the account.
-    return row && { username: row.username, role: row.role, createdAt: row.created_at, lastSeenAt: row.last_seen_at, userDisabled: row.disabled !== 0 };
+    return row && { username: row.username, role: row.role, opd: row.opd, createdAt: row.created_at, lastSeenAt: row.last_seen_at, userDisabled: row.disabled !== 0 };
   }
 
   touchSession(tokenHash: string): void {
@@ -247,6 +265,68 @@ function checkUsername(username: string): string {
   return parsed.data;
 }
 
-function toApiToken(row: { id: number; username: string; role: Role; label: string; created_at: number; last_used_at: number | null; disabled: number }): ApiTokenRecord {
-  return { id: row.id, username: row.username, role: row.role, label: row.label, createdAt: row.created_at, lastUsedAt: row.last_used_at, userDisabled: row.disabled !== 0 };
+/** Role `opd` needs an OPD and no other role may have one; returns the column's value. */
+function checkScope(role: Role, opd: string | undefined): string | null {
+  if (!roleNeedsOpd(role)) {
+    if (opd !== undefined) throw new UserError(`role ${role} belongs to the command room, not to one OPD: give --opd only with --role opd`);
+    return null;
+  }
+  if (opd === undefined) throw new UserError(`role ${role} needs the user's OPD: --opd CODE`);
+  const parsed = OpdCode.safeParse(opd);
+  if (!parsed.success) throw new UserError(`bad OPD code "${opd}": ${parsed.error.issues[0]?.message ?? 'invalid'}`);
+  return parsed.data;
+}
+
+interface ApiTokenRow {
+  id: number;
+  username: string;
+  role: Role;
+  opd: string | null;
+  label: string;
+  created_at: number;
+  last_used_at: number | null;
+  disabled: number;
+}
+
+function toApiToken(row: ApiTokenRow): ApiTokenRecord {
+  return { id: row.id, username: row.username, role: row.role, opd: row.opd, label: row.label, createdAt: row.created_at, lastUsedAt: row.last_used_at, userDisabled: row.disabled !== 0 };
+}
+
+/**
+ * The users table as this code needs it. The CHECKs keep a hand-edited row from
+ * granting a role nobody defined, or an OPD user without an OPD (who would see
+ * every office's complaints).
+ */
+const USERS_COLUMNS = `
+  username TEXT PRIMARY KEY, role TEXT NOT NULL CHECK (role IN (${ROLES.map((r) => `'${r}'`).join(', ')})), password_hash TEXT NOT NULL,
+  disabled INTEGER NOT NULL DEFAULT 0, created_at INTEGER NOT NULL, password_changed_at INTEGER NOT NULL,
+  opd TEXT CHECK ((role = 'opd') = (opd IS NOT NULL))`;
+
+/**
+ * Databases made before OPD users have no `opd` column, and a role CHECK without the
+ * newer roles. SQLite cannot change a CHECK in place, so the table is copied into one
+ * made as above (users, hashes and times kept; sessions and tokens are other tables).
+ * Immediate: the CLI and a running central may open an old file at the same moment,
+ * and only one of them must copy it.
+ */
+function migrateUsers(db: Database.Database): void {
+  const outdated = () => {
+    const columns = db.prepare<[], { name: string }>('PRAGMA table_info(auth_users)').all();
+    const sql = db.prepare<[], { sql: string }>("SELECT sql FROM sqlite_master WHERE type = 'table' AND name = 'auth_users'").get()?.sql ?? '';
+    const hasOpd = columns.some((c) => c.name === 'opd');
+    return { hasOpd, stale: !hasOpd || ROLES.some((r) => !sql.includes(`'${r}'`)) };
+  };
+  if (!outdated().stale) return;
+  db.transaction(() => {
+    const { hasOpd, stale } = outdated();
+    if (!stale) return;
+    db.exec(`
+      DROP TABLE IF EXISTS auth_users_migrating;
+      CREATE TABLE auth_users_migrating (${USERS_COLUMNS});
+      INSERT INTO auth_users_migrating (username, role, password_hash, disabled, created_at, password_changed_at, opd)
+        SELECT username, role, password_hash, disabled, created_at, password_changed_at, ${hasOpd ? 'opd' : 'NULL'} FROM auth_users;
+      DROP TABLE auth_users;
+      ALTER TABLE auth_users_migrating RENAME TO auth_users;
+    `);
+  }).immediate();
 }

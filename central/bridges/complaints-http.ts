@@ -130,9 +130,10 @@ export async function complaintsRoute(sources: ComplaintsSources, req: BridgesRe
   if (!one) return fail(404, `no route ${url.pathname}`);
   const id = Number(one[1]);
   const action = one[2];
+  const notOurs = (c: { opd: string | null }) => actor.opd !== undefined && c.opd !== actor.opd;
   const complaint = store.get(id);
   if (!complaint) return fail(404, `no complaint ${id}`);
-  if (actor.opd !== undefined && complaint.opd !== actor.opd) return fail(403, `complaint ${id} is not assigned to ${actor.opd}`);
+  if (notOurs(complaint)) return fail(403, `complaint ${id} is not assigned to ${actor.opd}`);
 
   if (action === undefined || action === 'photo') {
     if (method !== 'GET') return fail(405, `${method} not allowed`);
@@ -150,6 +151,11 @@ export async function complaintsRoute(sources: ComplaintsSources, req: BridgesRe
   // An acknowledgement may come without a body at all: nothing to say but "seen".
   const body = action === 'ack' && req.contentType === undefined ? { value: {} } : await readJson(req);
   if ('reply' in body) return body.reply;
+  // While the body arrived the command room may have reassigned it elsewhere: an OPD
+  // must not acknowledge or close what is no longer its own. No await from here to apply.
+  const current = store.get(id);
+  if (!current) return fail(404, `no complaint ${id}`);
+  if (notOurs(current)) return fail(403, `complaint ${id} is not assigned to ${actor.opd} (any more)`);
   let step: Step;
   if (action === 'assign') {
     if (actor.opd !== undefined) return commandRoomOnly('reassigning');
@@ -169,13 +175,13 @@ export async function complaintsRoute(sources: ComplaintsSources, req: BridgesRe
   try {
     const changed = store.apply(id, step, actor.username, now);
     if (!changed) return fail(404, `no complaint ${id}`);
-    if (changed.state !== complaint.state || changed.opd !== complaint.opd) {
+    if (changed.state !== current.state || changed.opd !== current.opd) {
       log.info({ complaint: id, opd: changed.opd, state: changed.state, by: actor.username }, `complaint ${action}`);
       sources.events?.complaintChanged(changed);
     }
     return { status: 200, body: changed };
   } catch (err) {
-    if (err instanceof ComplaintStateError) return fail(409, `complaint ${id} is ${complaint.state}: ${err.message}`);
+    if (err instanceof ComplaintStateError) return fail(409, `complaint ${id} is ${current.state}: ${err.message}`);
     throw err;
   }
 }

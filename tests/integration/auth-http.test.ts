@@ -165,7 +165,7 @@ describe('pemda-central user (CLI)', () => {
 
   it('exits 2 with a one-line reason for bad usage', async () => {
     const cases: [string[], RegExp, string?][] = [
-      [['add', '--username', 'budi', '--role', 'superuser'], /--role: one of operator, technician, admin$/],
+      [['add', '--username', 'budi', '--role', 'superuser'], /--role: one of operator, technician, admin, opd$/],
       [['add', '--username', 'Budi!', '--role', 'admin'], /--username: a username is 2 to 32 characters/],
       [['add', '--role', 'admin'], /"user add" needs --username U$/],
       [['add', '--username', 'budi', '--role', 'admin', '--password-stdin'], /the password on standard input: a password needs at least 10 characters$/, 'short\n'],

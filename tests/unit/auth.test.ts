@@ -7,7 +7,7 @@ import { AuthConfig } from '../../central/auth/config.js';
 import { parseCookies, sessionCookie } from '../../central/auth/cookies.js';
 import { FailureWindow } from '../../central/auth/rate-limit.js';
 import { bearerTokenOf } from '../../central/auth/request.js';
-import { can, PERMISSIONS, ROLE_PERMISSIONS, ROLES, type Permission, type Role } from '../../central/auth/roles.js';
+import { can, PERMISSIONS, ROLE_PERMISSIONS, roleNeedsOpd, ROLES, type Permission, type Role } from '../../central/auth/roles.js';
 import { UserError, UserStore } from '../../central/auth/store.js';
 import { hashToken, newToken, TOKEN_PATTERN } from '../../central/auth/tokens.js';
 
@@ -29,11 +29,18 @@ describe('roles', () => {
     for (const p of PERMISSIONS) expect(can(undefined, p)).toBe(false);
   });
 
-  it('each role holds every right of the role below it', () => {
-    for (let i = 1; i < ROLES.length; i++) {
-      const lower = ROLE_PERMISSIONS[ROLES[i - 1]!];
-      for (const p of lower) expect(ROLE_PERMISSIONS[ROLES[i]!]).toContain(p);
+  it('each command-room role holds every right of the role below it', () => {
+    const ranks = ROLES.filter((r) => !roleNeedsOpd(r));
+    expect(ranks).toEqual(['operator', 'technician', 'admin']);
+    for (let i = 1; i < ranks.length; i++) {
+      const lower = ROLE_PERMISSIONS[ranks[i - 1]!];
+      for (const p of lower) expect(ROLE_PERMISSIONS[ranks[i]!]).toContain(p);
     }
+  });
+
+  it('OPD staff handle complaints and nothing else: no wall, alerts, filing, reports or admin', () => {
+    expect(granted('opd')).toEqual(['complaints.handle']);
+    expect(ROLES.filter(roleNeedsOpd)).toEqual(['opd']);
   });
 });
 
@@ -135,7 +142,7 @@ describe('UserStore', () => {
     store.addUser('budi', 'admin', 'hash-1');
     store.addUser('siti.r', 'operator', 'hash-2');
     expect(() => store.addUser('budi', 'operator', 'x')).toThrow(/user "budi" already exists/);
-    expect(store.user('budi')).toEqual({ username: 'budi', role: 'admin', passwordHash: 'hash-1', disabled: false, createdAt: 1_000, passwordChangedAt: 1_000 });
+    expect(store.user('budi')).toEqual({ username: 'budi', role: 'admin', opd: null, passwordHash: 'hash-1', disabled: false, createdAt: 1_000, passwordChangedAt: 1_000 });
     expect(store.users().map((u) => u.username)).toEqual(['budi', 'siti.r']);
     store.removeUser('siti.r');
     expect(store.user('siti.r')).toBeUndefined();

@@ -206,6 +206,59 @@ describe('complaint routes', () => {
     expect((one.body.history as { action: string }[]).map((h) => h.action)).toEqual(['received', 'routed']);
   });
 
+  it('a user of one OPD reaches no other OPD\'s complaint by any route, and may not route', async () => {
+    const { call, tick } = setup();
+    await call('PUT', '/api/complaints/routing', { rules: [{ category: 'sampah', opd: 'dlh' }, { category: 'jalan', opd: 'dpupr' }] });
+    const ours = (await call('POST', '/api/complaints', { category: 'sampah', text: 'Sampah', address: 'Pasar', photo: JPEG.toString('base64') })).body.id as number;
+    const theirs = (await call('POST', '/api/complaints', { category: 'jalan', text: 'Lubang', address: 'Jl. A', photo: PNG.toString('base64') })).body.id as number;
+    const unrouted = (await call('POST', '/api/complaints', { category: 'banjir', text: 'Banjir', address: 'Jl. B' })).body.id as number;
+    const dlh = { username: 'staf.dlh', opd: 'dlh' };
+
+    for (const id of [theirs, unrouted]) {
+      expect((await call('GET', `/api/complaints/${id}`, undefined, dlh)).status).toBe(403);
+      expect((await call('GET', `/api/complaints/${id}/photo`, undefined, dlh)).status).toBe(403);
+      expect((await call('POST', `/api/complaints/${id}/ack`, {}, dlh)).status).toBe(403);
+      expect((await call('POST', `/api/complaints/${id}/close`, { note: 'selesai' }, dlh)).status).toBe(403);
+      expect((await call('POST', `/api/complaints/${id}/assign`, { opd: 'dlh' }, dlh)).status).toBe(403);
+    }
+    // Not even its own complaint may it send elsewhere: routing is the command room's.
+    expect((await call('POST', `/api/complaints/${ours}/assign`, { opd: 'dpupr' }, dlh)).body.error).toMatch(/reassigning is for the command room/);
+    expect((await call('PUT', '/api/complaints/routing', { rules: [] }, dlh)).status).toBe(403);
+    expect((await call('GET', '/api/complaints?state=all&opd=dpupr', undefined, dlh)).status).toBe(403);
+    expect((await call('GET', '/api/complaints/stats?opd=dpupr', undefined, dlh)).status).toBe(403);
+    const listed = await call('GET', '/api/complaints?state=all', undefined, dlh);
+    expect((listed.body.complaints as { id: number }[]).map((c) => c.id)).toEqual([ours]);
+    expect((await call('GET', `/api/complaints/${ours}/photo`, undefined, dlh)).type).toBe('image/jpeg');
+    expect((await call('GET', `/api/complaints/${theirs}`)).body).toMatchObject({ state: 'routed', acknowledged: null });
+
+    tick(12 * MIN);
+    expect((await call('POST', `/api/complaints/${ours}/ack`, { note: 'tim berangkat' }, dlh)).body).toMatchObject({ state: 'acknowledged', acknowledged: { by: 'staf.dlh' } });
+    tick(48 * MIN);
+    expect((await call('POST', `/api/complaints/${ours}/close`, { note: 'sampah diangkut' }, dlh)).body).toMatchObject({ state: 'closed', closed: { by: 'staf.dlh' } });
+    const stats = await call('GET', '/api/complaints/stats', undefined, dlh);
+    expect(stats.body.opds).toEqual([{ opd: 'dlh', received: 1, open: 0, oldestOpenSince: null, acknowledge: { count: 1, medianS: 720, p90S: 720 }, close: { count: 1, medianS: 3600, p90S: 3600 } }]);
+  });
+
+  it('an OPD user cannot close a complaint the command room reassigned while the request was arriving', async () => {
+    const { store, call } = setup();
+    await call('PUT', '/api/complaints/routing', { rules: [{ category: 'sampah', opd: 'dlh' }] });
+    const id = (await call('POST', '/api/complaints', { category: 'sampah', text: 'Sampah', address: 'Pasar' })).body.id as number;
+    const sources = { store, registry: { opds: () => ['dlh', 'dpupr'].map((code) => ({ code, zone: 'Asia/Makassar' })) }, log: pino({ level: 'silent' }), clock: () => T0 };
+    const reply = await complaintsRoute(sources, {
+      method: 'POST',
+      url: new URL(`http://central/api/complaints/${id}/close`),
+      actor: { username: 'staf.dlh', opd: 'dlh' },
+      contentType: 'application/json',
+      // The operator's reassignment lands between the scope check and the body's end.
+      body: () => {
+        store.apply(id, { action: 'assign', opd: 'dpupr' }, 'op', T0);
+        return Promise.resolve(JSON.stringify({ note: 'selesai' }));
+      },
+    });
+    expect(reply).toMatchObject({ status: 403, body: { error: expect.stringMatching(/not assigned to dlh \(any more\)/) } });
+    expect(store.get(id)).toMatchObject({ state: 'routed', opd: 'dpupr' });
+  });
+
   it('tells the event stream of each complaint filed or changed: id, state and OPD only', async () => {
     const { call, events } = setup();
     const told: ComplaintEvent[] = [];

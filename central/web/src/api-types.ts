@@ -101,7 +101,7 @@ export interface ApiCamera {
 
 // ---------------------------------------------------------------- login
 
-export type ApiRole = 'operator' | 'technician' | 'admin';
+export type ApiRole = 'operator' | 'technician' | 'admin' | 'opd';
 export type ApiPermission =
   | 'view'
   | 'alerts.ack'
@@ -118,6 +118,8 @@ export interface ApiMe {
   username: string;
   role: ApiRole;
   permissions: ApiPermission[];
+  /** Only for a user of role opd: the one OPD whose complaints they see. */
+  opd?: { code: string; name: string };
 }
 
 // ---------------------------------------------------------------- alerts

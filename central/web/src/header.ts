@@ -4,13 +4,14 @@ import { language, saveLanguage, savedLanguage, setLanguage, t, tMaybe } from '.
 import type { Live } from './live.js';
 import { formatAge, formatTime } from './model.js';
 import { currentPage, setOpd, viewHref, VIEWS } from './pages.js';
-import { can, currentUser, isAnonymousView } from './session.js';
+import { can, currentUser, isAnonymousView, userOpd } from './session.js';
 import { loadSoundPreference, onSoundChange, panicTonesPlayed, setSoundWanted, soundReady, soundWanted, tonesPlayed, unlockSound } from './sound.js';
 
 /**
  * The header: the tabs (as the user's permissions allow), the OPD filter, sound and
  * language, who is logged in, and the connection: LANGSUNG (green) or TERPUTUS (red)
  * and when the data was last fetched; older than 45 s, a red banner says the data is old.
+ * A user of one OPD sees its name where the filter is, fixed: they cannot choose another.
  */
 
 const DATA_OLD_MS = 45_000;
@@ -125,9 +126,16 @@ export class Header {
     const select = byId<HTMLSelectElement>('opd-filter');
     const opds = this.live.data?.state.opds ?? [];
     const { opd } = currentPage();
-    const signature = JSON.stringify([opds.map((o) => [o.code, o.name]), opd, language()]);
+    const own = userOpd();
+    const signature = JSON.stringify([opds.map((o) => [o.code, o.name]), opd, language(), own]);
     if (signature === this.filterSignature) return;
     this.filterSignature = signature;
+    select.disabled = own !== undefined;
+    select.title = own ? t('filter.ownOpd') : '';
+    if (own) {
+      select.replaceChildren(h('option', { value: own.code, selected: true }, own.name));
+      return;
+    }
     select.replaceChildren(
       h('option', { value: '' }, t('filter.all')),
       ...[...opds].sort((a, b) => a.name.localeCompare(b.name, 'id')).map((o) => h('option', { value: o.code, selected: o.code === opd }, o.name)),
@@ -160,7 +168,7 @@ export class Header {
     const user = currentUser();
     const box = byId('user');
     const mode = this.hooks.mode();
-    const signature = JSON.stringify([mode, user?.username, user?.role, language(), isAnonymousView()]);
+    const signature = JSON.stringify([mode, user?.username, user?.role, user?.opd, language(), isAnonymousView()]);
     if (signature === this.userSignature) return;
     this.userSignature = signature;
     if (mode !== 'app') {
@@ -170,7 +178,11 @@ export class Header {
     if (user) {
       box.replaceChildren(
         h('span', { class: 'user-name', id: 'user-name' }, user.username),
-        h('span', { class: 'user-role', id: 'user-role', 'data-role': user.role }, tMaybe(`user.role.${user.role}`) ?? user.role),
+        h(
+          'span',
+          { class: 'user-role', id: 'user-role', 'data-role': user.role, 'data-opd': user.opd?.code, title: user.opd ? t('user.opdOf', { opd: user.opd.name }) : undefined },
+          tMaybe(`user.role.${user.role}`) ?? user.role,
+        ),
         h('button', { class: 'btn', id: 'logout', type: 'button', onclick: () => this.hooks.logout() }, t('user.logout')),
       );
     } else {

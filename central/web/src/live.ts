@@ -2,6 +2,7 @@
 import { AlertBook, type AlertEventName } from './alerts-model.js';
 import { isStatus, request } from './api.js';
 import type { ApiAlert, ApiCamera, ApiOpenAlerts, ApiRecentAlerts, ApiState } from './api-types.js';
+import { stateWithoutView } from './session.js';
 
 /**
  * The command room's data, kept live without reloading:
@@ -209,7 +210,11 @@ export class Live {
     this.inFlight = true;
     try {
       const mark = this.alerts.mark();
-      const [state, cameras, open] = await Promise.all([request<ApiState>('/api/state'), request<ApiCamera[]>('/api/cameras'), this.openAlerts()]);
+      // Staff of one OPD may not read the wall's data (403): they get their OPD only, and no alerts.
+      const scoped = await stateWithoutView();
+      const [state, cameras, open] = scoped
+        ? [scoped, [], undefined]
+        : await Promise.all([request<ApiState>('/api/state'), request<ApiCamera[]>('/api/cameras'), this.openAlerts()]);
       const at = Date.parse(state.at);
       if (Number.isFinite(at)) this.clockOffsetMs = at - Date.now();
       this.data = { state, cameras };

@@ -15,12 +15,14 @@ import { renderHealth } from './views/health.js';
 import { resetPanicBanner } from './views/panic.js';
 import { renderReports, resetReports } from './views/reports.js';
 import { renderWall, wallReset } from './views/wall.js';
+import { can, currentUser, userOpd } from './session.js';
 
 /**
  * The app's pages: one view per address (#/wall, #/absensi, #/kesehatan, #/peringatan,
  * #/pengaduan[/id|baru|aturan], #/laporan[/kinerja], #/data, #/perangkat,
  * #/admin[/code], each with an optional ?opd=CODE filter), the permission each needs,
- * and what they keep that must not outlive a user.
+ * and what they keep that must not outlive a user. A user of one OPD has no filter (the
+ * central shows them their OPD only) and starts on Pengaduan instead of the wall.
  */
 
 export type View = 'wall' | 'absensi' | 'kesehatan' | 'peringatan' | 'pengaduan' | 'laporan' | 'data' | 'perangkat' | 'admin';
@@ -48,8 +50,23 @@ export const VIEWS: readonly ViewSpec[] = [
 /** The page the address opens now. */
 export function currentPage(): { spec: ViewSpec; sub: string | undefined; opd: string | undefined } {
   const { view, sub, opd } = parseRoute(location.hash);
-  const spec = VIEWS.find((v) => v.view === view) ?? VIEWS[0]!;
-  return { spec, sub, opd };
+  const named = VIEWS.find((v) => v.view === view);
+  const spec = named === undefined || named === VIEWS[0] ? home() : named;
+  // No filter for a user of one OPD: the central narrows every answer to their OPD (and
+  // refuses another's), and an address they leave must not carry it to the next user.
+  return { spec, sub, opd: userOpd() ? undefined : opd };
+}
+
+/**
+ * The wall is where everyone starts (the address at start-up and after logout, the
+ * "back" links). A logged-in user who may not view it (staff of one OPD) starts on
+ * their first tab instead of on "Tidak berwenang". Logged out, the wall stays: the
+ * login form (or a kiosk's anonymous view) follows from it.
+ */
+function home(): ViewSpec {
+  const wall = VIEWS[0]!;
+  if (!currentUser() || can(wall.needs)) return wall;
+  return VIEWS.find((v) => can(v.needs)) ?? wall;
 }
 
 export function viewHref(view: View, opd: string | undefined): string {

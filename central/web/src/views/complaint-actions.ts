@@ -8,6 +8,7 @@ import { formatInstant } from '../model.js';
 import { loadFigures } from './complaint-figures.js';
 import { reloadDetail } from './complaint-detail.js';
 import { reloadList } from './complaint-list.js';
+import { userOpd } from '../session.js';
 import type { ViewContext } from './context.js';
 import { opdOptions } from './form-parts.js';
 
@@ -147,7 +148,8 @@ function buildActions(ctx: ViewContext, c: ApiComplaintDetail): HTMLElement {
           button('btn-cmp-close', t('cmp.close')),
         )
       : h('p', { class: 'hint' }, t('cmp.routeFirst'));
-  return h('div', { class: 'cmp-actions' }, h('h4', {}, t('cmp.actions')), ack, close, assign, status);
+  // Routing is the command room's: the central refuses it to staff of one OPD (403).
+  return h('div', { class: 'cmp-actions' }, h('h4', {}, t('cmp.actions')), ack, close, userOpd() === undefined ? assign : null, status);
 }
 
 /** Puts the steps for complaint `c` (none while it is not loaded) into `box`, keeping forms being filled in. */
