@@ -153,7 +153,8 @@ async function run(configFile: string): Promise<void> {
   const sweeper = setInterval(() => snapshots.sweep(), 3600_000);
   const live = new LiveState();
   const users = new UserStore(config.registry.db);
-  const auth = new Auth(users, { ...config.auth, https: tls !== undefined }, log.child({ part: 'auth' }));
+  const opdName = (code: string) => registry.opds().find((o) => o.code === code)?.name;
+  const auth = new Auth(users, { ...config.auth, https: tls !== undefined, opdName }, log.child({ part: 'auth' }));
   if (users.users().length === 0) log.warn('no command-room users yet: add the first admin with pemda-central user add --config FILE --username NAME --role admin');
   const holidayDir = dirname(config.registry.seed ?? config.registry.db);
   const alerts = new AlertEngine(config.registry.db, config.alerts, { live, registry, isHoliday: holidayCalendar(holidayDir, log) }, log.child({ part: 'alerts' }));
