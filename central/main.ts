@@ -28,7 +28,7 @@ import { enrollTokenMain, pkiMain } from './cli/security.js';
 import { Auth, UserStore, userMain } from './auth/index.js';
 import { AlertEngine } from './alerts/index.js';
 import type { ReportsSources } from './reports/api.js';
-import { complaintFigures, datasetTopicFilter, ingestMqttDatasetMessage, openBridges } from './bridges/index.js';
+import { complaintFigures, datasetMosquittoFiles, datasetTopicFilter, DatasetStore, ingestMqttDatasetMessage, mosquittoDatasetUser, openBridges } from './bridges/index.js';
 import { loadHolidays } from './reports/build.js';
 import { monthPeriod } from './reports/period.js';
 import { SystemdNotifier } from '../host/sd-notify.js';
@@ -286,19 +286,34 @@ function secretFile(config: CentralConfig): string {
   return join(dirname(config.registry.db), 'central-mqtt-secret.json');
 }
 
-/** `mosquitto-files`: password and ACL files for an external Mosquitto with our identities. */
+/**
+ * `mosquitto-files`: password and ACL files for an external Mosquitto with our identities:
+ * the central, every gateway with a password, and every dataset whose token has a
+ * Mosquitto hash (tokens issued before the store kept one are listed, not exported).
+ */
 function writeMosquittoFiles(configFile: string, outDir: string): number {
   const { value: config } = loadCentralConfig(configFile);
   const registry = new Registry(config.registry.db);
+  const datasets = new DatasetStore(config.registry.db);
   try {
     const secret = centralSecret(secretFile(config));
-    const files = mosquittoFiles(config.mqtt.topicRoot, { username: secret.username, hash: mosquittoHash(secret.password) }, registry.mosquittoHashes());
+    const gateways = registry.mosquittoHashes();
+    const files = mosquittoFiles(config.mqtt.topicRoot, { username: secret.username, hash: mosquittoHash(secret.password) }, gateways);
+    const data = datasetMosquittoFiles(config.mqtt.topicRoot, datasets.mosquittoHashes(), files.acl);
     mkdirSync(outDir, { recursive: true });
-    writeFileSync(join(outDir, 'passwd'), files.passwd, { mode: 0o600 });
-    writeFileSync(join(outDir, 'acl'), files.acl);
-    console.log(`wrote ${join(outDir, 'passwd')} (${registry.mosquittoHashes().length} gateway(s) + the central) and ${join(outDir, 'acl')}`);
+    writeFileSync(join(outDir, 'passwd'), files.passwd + data.passwd, { mode: 0o600 });
+    writeFileSync(join(outDir, 'acl'), files.acl + data.acl);
+    console.log(`wrote ${join(outDir, 'passwd')} (the central, ${gateways.length} gateway(s), ${data.exported.length} dataset(s)) and ${join(outDir, 'acl')}`);
+    if (data.exported.length > 0) console.log(`datasets publish as user dataset.{slug} (Mosquitto allows no ":" in a user name): ${data.exported.map(mosquittoDatasetUser).join(', ')}`);
+    if (data.skipped.length > 0) {
+      console.error(
+        `${data.skipped.length} dataset(s) not exported, their token predates the Mosquitto hash: ${data.skipped.join(', ')}; ` +
+          'issue a new token (POST /api/datasets/{slug}/token, or "New token" on the OPD data page), give it to the sending system, and run mosquitto-files again',
+      );
+    }
     return 0;
   } finally {
+    datasets.close();
     registry.close();
   }
 }

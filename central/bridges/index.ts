@@ -14,6 +14,7 @@ export { ComplaintStore, type Complaint } from './complaint-store.js';
 export { DatasetStore } from './dataset-store.js';
 export { DatasetBridge, type DatasetLatest, type DatasetSummary, type IngestResult, type OpdSource, type PointSink, type RawQuery } from './datasets.js';
 export { datasetSlugOfTopic, datasetTopicFilter, ingestMqttDatasetMessage } from './mqtt.js';
+export { datasetMosquittoFiles, mosquittoDatasetUser } from './dataset-mosquitto.js';
 export { BRIDGE_OPERATIONS } from './operations.js';
 export { BridgeEvents, DATASET_COALESCE_MS, forwardBridgeEvents, type BridgeEventMap, type BridgeEventName, type ComplaintEvent, type DatasetEvent } from './events.js';
 

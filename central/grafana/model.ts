@@ -41,7 +41,22 @@ export interface Panel {
   transformations?: JsonObject[];
 }
 
-export type PanelSpec = Omit<Panel, 'id' | 'gridPos'> & { w: number; h: number };
+/** `id`: a fixed panel id (else the reading-order position); see `layout`. */
+export type PanelSpec = Omit<Panel, 'id' | 'gridPos'> & { w: number; h: number; id?: number };
+
+/** A row header: a full-width bar with a title; the panels under it belong to it. */
+export interface RowPanel {
+  id: number;
+  type: 'row';
+  title: string;
+  collapsed: false;
+  gridPos: GridPos;
+  panels: [];
+}
+
+export type RowSpec = { row: string; id?: number };
+/** One line of the grid: panels side by side, or a row header. */
+export type Line = readonly PanelSpec[] | RowSpec;
 
 export interface QueryVariable {
   name: string;
@@ -78,7 +93,7 @@ export interface Dashboard {
   templating: { list: QueryVariable[] };
   annotations: { list: [] };
   links: JsonObject[];
-  panels: Panel[];
+  panels: (Panel | RowPanel)[];
 }
 
 export interface TargetSpec { query: string; alias?: string }
@@ -121,8 +136,9 @@ function base(c: Common, type: PanelType): Omit<PanelSpec, 'fieldConfig' | 'opti
   };
 }
 
+/** `min`: the axis minimum, 0 unless given; null lets Grafana choose (values may be negative). */
 export function timeseries(
-  c: Common & { targets: readonly TargetSpec[]; unit: string; bars?: boolean; stack?: boolean; dashed?: string },
+  c: Common & { targets: readonly TargetSpec[]; unit: string; bars?: boolean; stack?: boolean; dashed?: string; min?: number | null },
 ): PanelSpec {
   const overrides: JsonObject[] = c.dashed === undefined ? [] : [
     { matcher: { id: 'byRegexp', options: c.dashed }, properties: [{ id: 'custom.lineStyle', value: { fill: 'dash', dash: [10, 10] } }] },
@@ -133,7 +149,7 @@ export function timeseries(
     fieldConfig: {
       defaults: {
         unit: c.unit,
-        min: 0,
+        ...(c.min !== null && { min: c.min ?? 0 }),
         color: { mode: 'palette-classic' },
         custom: {
           drawStyle: c.bars === true ? 'bars' : 'line',
@@ -236,18 +252,33 @@ export function text(c: Common & { markdown: string }): PanelSpec {
   return { ...base(c, 'text'), fieldConfig: { defaults: {}, overrides: [] }, options: { mode: 'markdown', content: c.markdown } };
 }
 
-/** Rows of panels, left to right; ids in reading order. Throws if a row is wider than 24. */
-export function layout(rows: readonly (readonly PanelSpec[])[]): Panel[] {
-  const panels: Panel[] = [];
+/**
+ * Lines of panels, left to right, top to bottom. Ids are the reading-order position unless
+ * a spec fixes its own (all or none of a dashboard's should). Throws if a line is wider
+ * than 24 or two panels share an id.
+ */
+export function layout(lines: readonly Line[]): (Panel | RowPanel)[] {
+  const panels: (Panel | RowPanel)[] = [];
+  const ids = new Set<number>();
+  const take = (id: number, title: string): number => {
+    if (ids.has(id)) throw new Error(`panel "${title}": id ${id} is taken`);
+    ids.add(id);
+    return id;
+  };
   let y = 0;
-  for (const row of rows) {
+  for (const line of lines) {
+    if ('row' in line) {
+      panels.push({ id: take(line.id ?? panels.length + 1, line.row), type: 'row', title: line.row, collapsed: false, gridPos: { h: 1, w: 24, x: 0, y }, panels: [] });
+      y += 1;
+      continue;
+    }
     let x = 0;
-    for (const { w, h, ...spec } of row) {
+    for (const { w, h, id, ...spec } of line) {
       if (x + w > 24) throw new Error(`panel "${spec.title}" does not fit the 24-column grid (x ${x} + w ${w})`);
-      panels.push({ id: panels.length + 1, ...spec, gridPos: { h, w, x, y } });
+      panels.push({ id: take(id ?? panels.length + 1, spec.title), ...spec, gridPos: { h, w, x, y } });
       x += w;
     }
-    y += Math.max(0, ...row.map((p) => p.h));
+    y += Math.max(0, ...line.map((p) => p.h));
   }
   return panels;
 }
@@ -267,13 +298,14 @@ export function dashboard(d: {
   time: { from: string; to: string };
   refresh: string;
   variables: QueryVariable[];
-  rows: readonly (readonly PanelSpec[])[];
+  rows: readonly Line[];
+  tags?: string[];
 }): Dashboard {
   return {
     uid: d.uid,
     title: d.title,
     description: d.description,
-    tags: ['pemda'],
+    tags: ['pemda', ...(d.tags ?? [])],
     timezone: 'browser',
     editable: true,
     graphTooltip: 1,

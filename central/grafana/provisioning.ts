@@ -3,7 +3,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { stringify } from 'yaml';
 import { allDashboards } from './dashboards.js';
-import { DATASOURCE } from './model.js';
+import { DATASOURCE, type Dashboard } from './model.js';
 
 /**
  * The data source and the file provisioning for Grafana's own provisioning mechanism
@@ -85,13 +85,20 @@ export function dashboardJson(value: unknown): string {
   return `${JSON.stringify(value, null, 2)}\n`;
 }
 
-/** Every generated file, by path relative to the output directory (docker/grafana). */
-export function generatedFiles(o: DatasourceOptions = { url: COMPOSE_INFLUX_URL, database: 'pemda' }, folder = DEFAULT_FOLDER): Map<string, string> {
+/**
+ * Every generated file, by path relative to the output directory (docker/grafana).
+ * `extra`: dashboards made from an installation's registry (Data OPD), never committed.
+ */
+export function generatedFiles(
+  o: DatasourceOptions = { url: COMPOSE_INFLUX_URL, database: 'pemda' },
+  folder = DEFAULT_FOLDER,
+  extra: readonly Dashboard[] = [],
+): Map<string, string> {
   const files = new Map<string, string>([
     ['provisioning/datasources/pemda.yaml', datasourcesYaml(o)],
     ['provisioning/dashboards/pemda.yaml', dashboardsYaml(folder)],
   ]);
-  for (const d of allDashboards()) files.set(`dashboards/${d.uid}.json`, dashboardJson(d));
+  for (const d of [...allDashboards(), ...extra]) files.set(`dashboards/${d.uid}.json`, dashboardJson(d));
   return files;
 }
 
@@ -107,9 +114,10 @@ export type WriteResult = { path: string; action: 'written' | 'unchanged' | 'rem
 
 /**
  * Writes the files; only files whose content changed are rewritten. Stale generated
- * dashboards (`pemda-*.json` no longer produced) are removed.
+ * dashboards (`pemda-*.json` no longer produced) are removed, except those in `keep`
+ * (paths like `files`' keys): ones this run could not make, e.g. Data OPD without --config.
  */
-export function writeFiles(outDir: string, files: Map<string, string>): WriteResult[] {
+export function writeFiles(outDir: string, files: Map<string, string>, keep: ReadonlySet<string> = new Set()): WriteResult[] {
   const results: WriteResult[] = [];
   for (const [rel, content] of files) {
     const path = join(outDir, rel);
@@ -123,7 +131,7 @@ export function writeFiles(outDir: string, files: Map<string, string>): WriteRes
   }
   const dashboardsDir = join(outDir, 'dashboards');
   for (const name of existsSync(dashboardsDir) ? readdirSync(dashboardsDir) : []) {
-    if (/^pemda-.*\.json$/.test(name) && !files.has(`dashboards/${name}`)) {
+    if (/^pemda-.*\.json$/.test(name) && !files.has(`dashboards/${name}`) && !keep.has(`dashboards/${name}`)) {
       rmSync(join(dashboardsDir, name));
       results.push({ path: join(dashboardsDir, name), action: 'removed' });
     }

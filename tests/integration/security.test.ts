@@ -95,5 +95,11 @@ describe('broker identities and ACL', () => {
     await closed;
     await system.central!.waitForLog((l) => typeof l.msg === 'string' && l.msg.startsWith('MQTT publish refused: dataset kualitas-udara may publish only to'), 5000, 'refusal log');
     publisher.end(true);
+    // The name an external Mosquitto needs (no ":" there) works here too, with the same rights.
+    const dotted = await connect('dataset.kualitas-udara', token);
+    await dotted.publishAsync('pemda/v1/$bridge/datasets/kualitas-udara/rows', JSON.stringify({ token, rows: [{ pm25: 7.25 }] }), { qos: 1 });
+    await eventually(async () => JSON.stringify(await (await http('/api/datasets/kualitas-udara/latest')).json()), (text) => text.includes('7.25'), 10_000, 'the row from dataset.kualitas-udara');
+    await expect(dotted.subscribeAsync('pemda/v1/#', { qos: 1 })).rejects.toThrow(/Subscribe error/);
+    dotted.end(true);
   });
 });

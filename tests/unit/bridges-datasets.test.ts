@@ -1,9 +1,14 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
+import { pbkdf2Sync } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import Database from 'better-sqlite3';
 import type { IPoint } from 'influx';
 import { pino } from 'pino';
+import { hashToken } from '../../central/auth/tokens.js';
+import { datasetMosquittoFiles, datasetRowsTopic } from '../../central/bridges/dataset-mosquitto.js';
+import { BrokerAcl, mosquittoFiles } from '../../central/broker-acl.js';
 import { checkJsonRows, DatasetRegistration, parseRowTime, rowSchema, rowsToPoints } from '../../central/bridges/dataset.js';
 import { checkCsvRows, detectDelimiter } from '../../central/bridges/dataset-csv.js';
 import { datasetSlugOfTopic, ingestMqttDatasetMessage } from '../../central/bridges/mqtt.js';
@@ -266,5 +271,108 @@ describe('dataset routes with a recording sink', () => {
     events.close();
     vi.advanceTimersByTime(DATASET_COALESCE_MS * 4);
     expect(told).toHaveLength(4);
+  });
+});
+
+/** Whether a `$7$` hash (Mosquitto 2's PBKDF2-SHA512 password-file form) is of `password`. */
+function mosquittoHashOf(password: string, stored: string | null): boolean {
+  const [, kind, iterations, salt, hash] = (stored ?? '').split('$');
+  if (kind !== '7' || salt === undefined || hash === undefined) return false;
+  return pbkdf2Sync(password, Buffer.from(salt, 'base64'), Number(iterations), 64, 'sha512').toString('base64') === hash;
+}
+
+describe('dataset tokens for an external Mosquitto', () => {
+  const dirs: string[] = [];
+  afterEach(() => {
+    for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
+  });
+  const tempDb = () => {
+    const dir = mkdtempSync(join(tmpdir(), 'pemda-datasets-mosq-'));
+    dirs.push(dir);
+    return join(dir, 'central.sqlite');
+  };
+
+  it('keeps a Mosquitto hash of the token issued at registration and at rotation, and only hashes', () => {
+    const store = new DatasetStore(tempDb());
+    try {
+      expect(store.add(air, 'first-token', 'admin', NOW)).toBe(true);
+      const [first] = store.mosquittoHashes();
+      expect(first?.slug).toBe('kualitas-udara');
+      expect(first?.hash).toMatch(/^\$7\$\d+\$[A-Za-z0-9+/=]+\$[A-Za-z0-9+/=]+$/);
+      expect(mosquittoHashOf('first-token', first!.hash)).toBe(true);
+      expect(first?.hash).not.toContain('first-token');
+      expect(store.setToken('kualitas-udara', 'second-token', NOW + 1)).toBe(true);
+      expect(mosquittoHashOf('second-token', store.mosquittoHashes()[0]!.hash)).toBe(true);
+      expect(mosquittoHashOf('first-token', store.mosquittoHashes()[0]!.hash)).toBe(false);
+      expect(store.setToken('nope', 'x', NOW)).toBe(false);
+      // The hashes never reach what the API lists.
+      expect(JSON.stringify(store.all())).not.toMatch(/\$7\$/);
+    } finally {
+      store.close();
+    }
+  });
+
+  it('opens a database made before the column existed: datasets and tokens keep working, a rotation makes them exportable', () => {
+    const file = tempDb();
+    const old = new Database(file);
+    // The schema as released before the Mosquitto export.
+    old.exec(`CREATE TABLE datasets (
+      slug TEXT PRIMARY KEY, name TEXT NOT NULL, opd TEXT NOT NULL, fields TEXT NOT NULL, stale_after_s INTEGER,
+      token_hash TEXT NOT NULL, token_set_at INTEGER NOT NULL, created_at INTEGER NOT NULL, created_by TEXT NOT NULL,
+      latest_row_at INTEGER, last_push_at INTEGER, rows_accepted INTEGER NOT NULL DEFAULT 0, rows_rejected INTEGER NOT NULL DEFAULT 0
+    )`);
+    old.prepare('INSERT INTO datasets (slug, name, opd, fields, stale_after_s, token_hash, token_set_at, created_at, created_by, rows_accepted) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)')
+      .run('kualitas-udara', 'Kualitas Udara', 'dlh', JSON.stringify(air.fields), 3600, hashToken('old-token'), NOW, NOW, 'admin', 7);
+    old.close();
+
+    const store = new DatasetStore(file);
+    try {
+      expect(store.get('kualitas-udara')).toMatchObject({ name: 'Kualitas Udara', rowsAccepted: 7, staleAfterS: 3600 });
+      expect(store.tokenMatches('kualitas-udara', 'old-token')).toBe(true);
+      expect(store.mosquittoHashes()).toEqual([{ slug: 'kualitas-udara', hash: null }]);
+      expect(datasetMosquittoFiles('pemda/v1', store.mosquittoHashes())).toEqual({ passwd: '', acl: '', exported: [], skipped: ['kualitas-udara'] });
+      expect(store.add(DatasetRegistration.parse({ ...air, slug: 'baru' }), 'new-token', 'admin', NOW)).toBe(true);
+      expect(store.setToken('kualitas-udara', 'rotated', NOW + 1)).toBe(true);
+      expect(store.tokenMatches('kualitas-udara', 'old-token')).toBe(false);
+    } finally {
+      store.close();
+    }
+    // Opening it again (the migration ran once) changes nothing.
+    const again = new DatasetStore(file);
+    try {
+      const hashes = again.mosquittoHashes();
+      expect(hashes.map((h) => h.slug)).toEqual(['baru', 'kualitas-udara']);
+      expect(mosquittoHashOf('rotated', hashes[1]!.hash)).toBe(true);
+      expect(mosquittoHashOf('new-token', hashes[0]!.hash)).toBe(true);
+    } finally {
+      again.close();
+    }
+  });
+
+  it('exports each dataset as user dataset.{slug} allowed to publish its rows topic only, and lists those it cannot export', () => {
+    const gateways = mosquittoFiles('pemda/v1', { username: 'pemda-central', hash: '$7$101$c2FsdA==$aGFzaA==' }, []);
+    const files = datasetMosquittoFiles('pemda/v1', [{ slug: 'kualitas-udara', hash: '$7$101$c2FsdA==$aGFzaA==' }, { slug: 'lama', hash: null }, { slug: 'tinggi-muka-air', hash: '$7$101$czI=$aDI=' }], gateways.acl);
+    expect(files.passwd).toBe('dataset.kualitas-udara:$7$101$c2FsdA==$aGFzaA==\ndataset.tinggi-muka-air:$7$101$czI=$aDI=\n');
+    expect(files.exported).toEqual(['kualitas-udara', 'tinggi-muka-air']);
+    expect(files.skipped).toEqual(['lama']);
+    // Every pattern (granted by Mosquitto to every user: the central's state, each gateway's
+    // subtree) is denied to each dataset user.
+    const denied = ['status', 'events', 'health', 'cmd/result', 'snapshot/+', 'ack', 'cmd'];
+    expect(gateways.acl.match(/^pattern /gm)).toHaveLength(denied.length + 1);
+    const sections = files.acl.split('\n\n').slice(1).map((s) => s.trim().split('\n'));
+    expect(sections).toEqual(['kualitas-udara', 'tinggi-muka-air'].map((slug) => [
+      `user dataset.${slug}`,
+      `topic write pemda/v1/$bridge/datasets/${slug}/rows`,
+      'topic deny pemda/v1/$central/state/#',
+      ...denied.map((k) => `topic deny pemda/v1/dataset.${slug}/${k}`),
+    ]));
+    // The one topic the embedded broker lets this identity publish to, and the central reads.
+    const embedded = new BrokerAcl({ auth: 'required', topicRoot: 'pemda/v1', centralPassword: 'x', gatewayHash: () => undefined }, pino({ level: 'silent' }));
+    const principal = { role: 'dataset', slug: 'kualitas-udara' } as const;
+    expect(embedded.checkPublish(principal, datasetRowsTopic('pemda/v1', 'kualitas-udara'), 100)).toBeUndefined();
+    expect(embedded.checkPublish(principal, datasetRowsTopic('pemda/v1', 'tinggi-muka-air'), 100)).toBeDefined();
+    expect(embedded.checkSubscribe(principal, datasetRowsTopic('pemda/v1', 'kualitas-udara'))).toBeDefined();
+    expect(datasetSlugOfTopic(datasetRowsTopic('pemda/v1', 'kualitas-udara'), 'pemda/v1')).toBe('kualitas-udara');
+    expect(files.acl).toContain(`topic write ${datasetRowsTopic('pemda/v1', 'kualitas-udara')}\n`);
   });
 });
