@@ -97,15 +97,19 @@ export class LiveState extends EventEmitter {
           t.lastPunchAt = r.time;
           break;
         }
-        case 'terminal_status':
-          g.terminals[r.terminal] = { ...g.terminals[r.terminal], state: r.state, at: r.at, ...(r.reason !== undefined && { reason: r.reason }) };
+        case 'terminal_status': {
+          const next = newerStatus(g.terminals[r.terminal], r);
+          if (next) g.terminals[r.terminal] = next;
           break;
+        }
         case 'terminal_clock':
           g.terminals[r.terminal] = { ...(g.terminals[r.terminal] ?? { state: 'online', at: r.at }), skewMs: r.skewMs, clockAlarm: r.alarm };
           break;
-        case 'camera_status':
-          g.cameras[r.camera] = { ...g.cameras[r.camera], state: r.state, at: r.at, ...(r.reason !== undefined && { reason: r.reason }) };
+        case 'camera_status': {
+          const next = newerStatus(g.cameras[r.camera], r);
+          if (next) g.cameras[r.camera] = next;
           break;
+        }
         case 'camera_motion':
           if (r.state === 'start') g.cameras[r.camera] = { ...(g.cameras[r.camera] ?? { state: 'online', at: r.at }), lastMotionAt: r.at };
           break;
@@ -142,4 +146,18 @@ export class LiveState extends EventEmitter {
   snapshot(): { gateways: GatewayLive[]; recentPunches: RecentPunch[] } {
     return { gateways: [...this.gateways.values()], recentPunches: [...this.recent] };
   }
+}
+
+/**
+ * A device's entry after a status record, or undefined when the record is older than the
+ * state it would replace: a gateway sends live records before its backlog, so a
+ * restart's "offline" can arrive after the reconnect's "online". Latest wins by time,
+ * and a reason belongs to the status it came with.
+ */
+function newerStatus<T extends { state: string; at: string; reason?: string }>(current: T | undefined, r: { state: string; at: string; reason?: string | undefined }): T | undefined {
+  if (current && Date.parse(r.at) < Date.parse(current.at)) return undefined;
+  const next = { ...current, state: r.state, at: r.at } as T; // every other field of an entry is optional
+  delete next.reason;
+  if (r.reason !== undefined) next.reason = r.reason;
+  return next;
 }

@@ -254,6 +254,34 @@ describe('alert rules', () => {
     expect(summary(f.engine.evaluate(T0 + 3 * S).cleared)).toEqual(['terminal-offline gw-dinkes/t1', 'clock-skew gw-dinkes/t2']);
   });
 
+  it('raises nothing for a backlog status older than the live one (a restart\'s "offline" sent after the reconnect\'s "online")', () => {
+    const f = fixture();
+    online(f.live, 'gw-dinkes', 'dinkes');
+    // Live records go before the backlog: the reconnect's states first, the shutdown's later.
+    records(
+      f.live,
+      'gw-dinkes',
+      'dinkes',
+      { kind: 'terminal_status', terminal: 't1', state: 'online', at: iso(T0) },
+      { kind: 'camera_status', camera: 'lobi', state: 'online', at: iso(T0) },
+    );
+    records(
+      f.live,
+      'gw-dinkes',
+      'dinkes',
+      { kind: 'terminal_status', terminal: 't1', state: 'offline', reason: 'connection closed by the terminal or the network', at: iso(T0 - 3600 * S) },
+      { kind: 'camera_status', camera: 'lobi', state: 'offline', reason: 'timeout', at: iso(T0 - 3600 * S) },
+    );
+    expect(summary(f.engine.evaluate(T0 + S).raised)).toEqual([]);
+    const gw = f.live.snapshot().gateways.find((g) => g.gateway === 'gw-dinkes')!;
+    expect(gw.terminals.t1).toMatchObject({ state: 'online', at: iso(T0) });
+    expect(gw.terminals.t1).not.toHaveProperty('reason');
+    expect(gw.cameras.lobi).toMatchObject({ state: 'online', at: iso(T0) });
+    // A newer word still counts, and brings its own reason.
+    records(f.live, 'gw-dinkes', 'dinkes', { kind: 'terminal_status', terminal: 't1', state: 'offline', reason: 'no answer', at: iso(T0 + S) });
+    expect(summary(f.engine.evaluate(T0 + 2 * S).raised)).toEqual(['terminal-offline gw-dinkes/t1']);
+  });
+
   it('raises disk-full on a low disk or an outbox near its budget, once while either lasts', () => {
     const f = fixture();
     online(f.live, 'gw-dinkes', 'dinkes', { disk: { freeBytes: 5e9, totalBytes: 100e9 } });
