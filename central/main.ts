@@ -9,10 +9,9 @@ import { ConfigVersionError, migrateConfigFile } from '../protocols/config-versi
 import { Ingest } from './ingest.js';
 import { InfluxWriter } from './influx-writer.js';
 import { Registry } from './registry.js';
-import { dirname, join } from 'node:path';
-import { BrokerAcl, mosquittoFiles } from './broker-acl.js';
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { centralSecret, generatePassword, hashPassword, mosquittoHash } from './credentials.js';
+import { dirname } from 'node:path';
+import { BrokerAcl } from './broker-acl.js';
+import { centralSecret } from './credentials.js';
 import { sendCommand } from './command.js';
 import { SnapshotStore } from './snapshot-store.js';
 import { HttpApi } from './http.js';
@@ -28,11 +27,12 @@ import { enrollTokenMain, pkiMain } from './cli/security.js';
 import { Auth, UserStore, userMain } from './auth/index.js';
 import { AlertEngine } from './alerts/index.js';
 import type { ReportsSources } from './reports/api.js';
-import { complaintFigures, datasetMosquittoFiles, datasetTopicFilter, DatasetStore, ingestMqttDatasetMessage, mosquittoDatasetUser, openBridges } from './bridges/index.js';
+import { complaintFigures, datasetTopicFilter, ingestMqttDatasetMessage, openBridges } from './bridges/index.js';
 import { loadHolidays } from './reports/build.js';
 import { monthPeriod } from './reports/period.js';
 import { SystemdNotifier } from '../host/sd-notify.js';
 import { exitSoon } from '../host/exit.js';
+import { centralSecretFile, setGatewayPasswords, writeMosquittoFiles } from './cli/identities.js';
 
 const USAGE = `pemda-central: the command-center aggregator
 
@@ -107,7 +107,7 @@ async function run(configFile: string): Promise<void> {
   const tls = config.tls.dir !== undefined ? loadTlsFiles(config.tls.dir) : undefined;
   // The central's own identity, on the embedded broker and on an external one set up
   // with mosquitto-files; mqtt.username/password in the config take precedence.
-  const secret = centralSecret(secretFile(config));
+  const secret = centralSecret(centralSecretFile(config));
   const identity: { username?: string; password?: string } = secret;
   let brokerPorts: { port?: number; tlsPort?: number } = {};
   if (config.broker.embedded) {
@@ -233,7 +233,7 @@ async function runCommand(configFile: string, gateway: string, args: { name: str
   }
   const tls = config.tls.dir !== undefined ? loadTlsFiles(config.tls.dir) : undefined;
   const url = config.mqtt.url ?? (config.broker.plain ? `mqtt://127.0.0.1:${config.broker.port}` : `mqtts://127.0.0.1:${config.broker.tlsPort}`);
-  const identity = centralSecret(secretFile(config));
+  const identity = centralSecret(centralSecretFile(config));
   const result = await sendCommand({ ...identity, ...config.mqtt, url, ...(tls && { ca: tls.ca }) }, gateway, parsed.data, timeoutS * 1000);
   console.log(`${result.ok ? 'OK' : 'FAILED'}: ${result.message}`);
   return result.ok ? 0 : 1;
@@ -279,77 +279,6 @@ function holidayCalendar(dir: string, log: Logger): (opd: string, date: string) 
     }
     return entry.dates.has(date);
   };
-}
-
-/** Where the central keeps its own MQTT password: beside the registry database. */
-function secretFile(config: CentralConfig): string {
-  return join(dirname(config.registry.db), 'central-mqtt-secret.json');
-}
-
-/**
- * `mosquitto-files`: password and ACL files for an external Mosquitto with our identities:
- * the central, every gateway with a password, and every dataset whose token has a
- * Mosquitto hash (tokens issued before the store kept one are listed, not exported).
- */
-function writeMosquittoFiles(configFile: string, outDir: string): number {
-  const { value: config } = loadCentralConfig(configFile);
-  const registry = new Registry(config.registry.db);
-  const datasets = new DatasetStore(config.registry.db);
-  try {
-    const secret = centralSecret(secretFile(config));
-    const gateways = registry.mosquittoHashes();
-    const files = mosquittoFiles(config.mqtt.topicRoot, { username: secret.username, hash: mosquittoHash(secret.password) }, gateways);
-    const data = datasetMosquittoFiles(config.mqtt.topicRoot, datasets.mosquittoHashes(), files.acl);
-    mkdirSync(outDir, { recursive: true });
-    writeFileSync(join(outDir, 'passwd'), files.passwd + data.passwd, { mode: 0o600 });
-    writeFileSync(join(outDir, 'acl'), files.acl + data.acl);
-    console.log(`wrote ${join(outDir, 'passwd')} (the central, ${gateways.length} gateway(s), ${data.exported.length} dataset(s)) and ${join(outDir, 'acl')}`);
-    if (data.exported.length > 0) console.log(`datasets publish as user dataset.{slug} (Mosquitto allows no ":" in a user name): ${data.exported.map(mosquittoDatasetUser).join(', ')}`);
-    if (data.skipped.length > 0) {
-      console.error(
-        `${data.skipped.length} dataset(s) not exported, their token predates the Mosquitto hash: ${data.skipped.join(', ')}; ` +
-          'issue a new token (POST /api/datasets/{slug}/token, or "New token" on the OPD data page), give it to the sending system, and run mosquitto-files again',
-      );
-    }
-    return 0;
-  } finally {
-    datasets.close();
-    registry.close();
-  }
-}
-
-/**
- * `gateway-password`: a new password for each gateway named; only the hashes are kept.
- * Every name is checked before any password changes, so a typo changes nothing.
- */
-async function setGatewayPasswords(configFile: string, gateways: string[]): Promise<number> {
-  const { value: config } = loadCentralConfig(configFile);
-  const registry = new Registry(config.registry.db);
-  try {
-    if (config.registry.seed !== undefined) registry.seed(loadConfigFile(RegistrySeed, config.registry.seed).value);
-    const unknown = gateways.filter((gw) => !registry.gateway(gw));
-    if (unknown.length > 0) {
-      console.error(`pemda-central gateway-password: ${unknown.map((gw) => `"${gw}"`).join(', ')} not in the registry; add each to an OPD in the registry seed first (no password was changed)`);
-      return 2;
-    }
-    const passwords = new Map<string, string>();
-    for (const gw of new Set(gateways)) {
-      const password = generatePassword();
-      registry.setPasswordHash(gw, await hashPassword(password), mosquittoHash(password));
-      passwords.set(gw, password);
-    }
-    const only = passwords.size === 1 ? [...passwords][0] : undefined;
-    if (only) {
-      const [gw, password] = only;
-      console.log(`Password for ${gw} (shown once; put it in the gateway config as mqtt.password):\n${password}`);
-    } else {
-      console.log('Passwords (shown once; put each in its gateway config as mqtt.password):');
-      for (const [gw, password] of passwords) console.log(`${gw} ${password}`);
-    }
-    return 0;
-  } finally {
-    registry.close();
-  }
 }
 
 async function main(argv: string[]): Promise<number> {
