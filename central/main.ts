@@ -5,7 +5,7 @@ import { pino, type Logger } from 'pino';
 import { ConfigError, loadConfigFile } from '../protocols/config-file.js';
 import { EmbeddedBroker } from './broker.js';
 import { CENTRAL_CONFIG_VERSIONING, loadCentralConfig, RegistrySeed, type CentralConfig } from './config.js';
-import { ConfigVersionError, migrateConfigFile } from '../protocols/config-version.js';
+import { migrateConfigFile } from '../protocols/config-version.js';
 import { Ingest } from './ingest.js';
 import { InfluxWriter } from './influx-writer.js';
 import { Registry } from './registry.js';
@@ -31,7 +31,7 @@ import { complaintFigures, datasetTopicFilter, ingestMqttDatasetMessage, openBri
 import { loadHolidays } from './reports/build.js';
 import { monthPeriod } from './reports/period.js';
 import { SystemdNotifier } from '../host/sd-notify.js';
-import { exitSoon } from '../host/exit.js';
+import { runMain } from '../host/program.js';
 import { centralSecretFile, setGatewayPasswords, writeMosquittoFiles } from './cli/identities.js';
 
 const USAGE = `pemda-central: the command-center aggregator
@@ -339,17 +339,4 @@ async function main(argv: string[]): Promise<number> {
   return 2;
 }
 
-main(process.argv.slice(2)).then(
-  (code) => {
-    if (code >= 0) process.exitCode = code;
-  },
-  (err: unknown) => {
-    if (err instanceof ConfigError || err instanceof ConfigVersionError) {
-      console.error(err.message);
-      exitSoon(2);
-    } else {
-      console.error(err);
-      exitSoon(1);
-    }
-  },
-);
+runMain('pemda-central', USAGE, () => main(process.argv.slice(2)));

@@ -1,9 +1,8 @@
 #!/usr/bin/env node
 import { parseArgs } from 'node:util';
 import { pino } from 'pino';
-import { ConfigError } from '../protocols/config-file.js';
 import { GATEWAY_CONFIG_VERSIONING, loadGatewayConfig } from './config.js';
-import { ConfigVersionError, migrateConfigFile } from '../protocols/config-version.js';
+import { migrateConfigFile } from '../protocols/config-version.js';
 import { Gateway } from './gateway.js';
 import { SystemdNotifier } from '../host/sd-notify.js';
 import { formatStatus, readStatus } from './cli/status.js';
@@ -11,7 +10,7 @@ import { runDoctor } from './cli/doctor.js';
 import { defaultLang } from './cli/doctor-text.js';
 import { enrollMain } from './cli/enroll.js';
 import { configSnippet, describeFound, expandHosts, listSerialPorts, probeOnvif, probeZk } from './cli/discover.js';
-import { exitSoon } from '../host/exit.js';
+import { runMain } from '../host/program.js';
 
 const USAGE = `pemda-edge: the OPD office gateway
 
@@ -137,20 +136,4 @@ async function main(argv: string[]): Promise<number> {
   return 2;
 }
 
-main(process.argv.slice(2)).then(
-  (code) => {
-    if (code >= 0) process.exitCode = code;
-  },
-  (err: unknown) => {
-    if (err instanceof ConfigError || err instanceof ConfigVersionError) {
-      console.error(err.message);
-      exitSoon(2);
-    } else if (err instanceof TypeError && 'code' in err && String(err.code).startsWith('ERR_PARSE_ARGS')) {
-      console.error(`pemda-edge: ${err.message}\n\n${USAGE}`);
-      exitSoon(2);
-    } else {
-      console.error(err);
-      exitSoon(1);
-    }
-  },
-);
+runMain('pemda-edge', USAGE, () => main(process.argv.slice(2)));

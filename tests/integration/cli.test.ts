@@ -48,6 +48,14 @@ describe('command line with bad input', () => {
     expect(p.stderr).toMatch(/registry\.yaml:7:\d+ opds\[1\]\.gateways\[0\]: gateway gw-1 already belongs to OPD dinkes/);
   });
 
+  it('central names an unknown option with its usage and exits 2, as the edge does', async () => {
+    const p = NodeProcess.start('central', 'central/main.js', ['run', '--confg', 'central.yaml']);
+    expect(await p.exited).toBe(2);
+    expect(p.stderr).toMatch(/^pemda-central: Unknown option '--confg'/);
+    expect(p.stderr).toContain('pemda-central run --config FILE');
+    expect(p.stderr).not.toMatch(/at .*\.js:\d+/); // no stack trace
+  });
+
   it('central whose HTTP port is taken exits 1 with the reason instead of hanging half-started', async () => {
     const influx = await Influxd.start(join(dir, 'influx'));
     const taken: Server = createServer();
