@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import type { Influxd } from '../scripts/lib/influxd.js';
 import { freePort } from '../scripts/lib/ports.js';
 import { Fleet } from './lib/fleet.js';
-import { MqttMeter, meterDiff, type MeterReading, type Tally } from './lib/mqtt-meter.js';
+import { MqttMeter, meterDiff, sumTallies, type MeterReading, type Tally } from './lib/mqtt-meter.js';
 import { officeDay, writeBacklog, type BacklogWritten } from './lib/office-day.js';
 import { onCleanup, pollUntil, sleep } from './lib/proc.js';
 import { percentile, ratio, type Row } from './lib/report.js';
@@ -66,21 +66,11 @@ async function storedBacklog(influx: Influxd, beforeNs: string): Promise<Record<
 
 const total = (byClass: Record<string, number>) => Object.values(byClass).reduce((a, b) => a + b, 0);
 
-function sum(packets: Record<string, Tally>, pick: (key: string) => boolean): Tally {
-  const out = { packets: 0, bytes: 0, payloadBytes: 0 };
-  for (const [k, t] of Object.entries(packets)) {
-    if (!pick(k)) continue;
-    out.packets += t.packets;
-    out.bytes += t.bytes;
-    out.payloadBytes += t.payloadBytes;
-  }
-  return out;
-}
 
 /** MQTT bytes that carry records: events up, acks down, and the PUBACK of each. */
 function recordWire(w: MeterReading): { bytes: number; packets: number; events: Tally; acks: Tally } {
-  const events = sum(w.packets.up, (k) => k.startsWith('publish ') && k.endsWith('/events'));
-  const acks = sum(w.packets.down, (k) => k.startsWith('publish ') && k.endsWith('/ack'));
+  const events = sumTallies(w.packets.up, (k) => k.startsWith('publish ') && k.endsWith('/events'));
+  const acks = sumTallies(w.packets.down, (k) => k.startsWith('publish ') && k.endsWith('/ack'));
   // MQTT 3.1.1 PUBACK: 2-byte fixed header + packet id.
   const pubacks = (events.packets + acks.packets) * 4;
   return { bytes: events.bytes + acks.bytes + pubacks, packets: 2 * (events.packets + acks.packets), events, acks };

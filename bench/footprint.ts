@@ -7,7 +7,7 @@ import { OnvifCameraSim } from '../sim/onvif-camera.js';
 import { RtspTestServer } from '../sim/rtsp-server.js';
 import { ZkTerminalSim } from '../sim/zk-terminal.js';
 import { cpuSpan, waitQuiet } from './lib/cpu.js';
-import { MqttMeter, meterDiff, type Tally } from './lib/mqtt-meter.js';
+import { MqttMeter, meterDiff, sumTallies } from './lib/mqtt-meter.js';
 import { Child, onCleanup, pollUntil, sleep } from './lib/proc.js';
 import { ProcSampler, childrenOf, cpuTimes, processesMatching, statusKiB } from './lib/procfs.js';
 import type { Row } from './lib/report.js';
@@ -82,17 +82,6 @@ const round = (v: number | null | undefined, digits = 1): number | null => (v ==
 const mib = (kib: number | null): number | null => (kib === null ? null : round(kib / 1024));
 const num = (v: unknown): number | null => (typeof v === 'number' && Number.isFinite(v) ? v : null);
 
-/** Sums tallies whose key passes `pick`. */
-function sum(packets: Record<string, Tally>, pick: (key: string) => boolean): Tally {
-  const out = { packets: 0, bytes: 0, payloadBytes: 0 };
-  for (const [k, t] of Object.entries(packets)) {
-    if (!pick(k)) continue;
-    out.packets += t.packets;
-    out.bytes += t.bytes;
-    out.payloadBytes += t.payloadBytes;
-  }
-  return out;
-}
 
 export async function benchFootprint(o: FootprintOptions): Promise<Row[]> {
   const dir = join(o.dir, 'footprint');
@@ -229,10 +218,10 @@ export async function benchFootprint(o: FootprintOptions): Promise<Row[]> {
   // ---- wire bytes in the window ----
   const w = meterDiff(m0, m1);
   const root = `publish pemda/v1/${GATEWAY}/`;
-  const snap = sum(w.packets.up, (k) => k.startsWith(`${root}snapshot/`));
-  const events = sum(w.packets.up, (k) => k === `${root}events`);
-  const acks = sum(w.packets.down, (k) => k === `${root}ack`);
-  const healthT = sum(w.packets.up, (k) => k === `${root}health`);
+  const snap = sumTallies(w.packets.up, (k) => k.startsWith(`${root}snapshot/`));
+  const events = sumTallies(w.packets.up, (k) => k === `${root}events`);
+  const acks = sumTallies(w.packets.down, (k) => k === `${root}ack`);
+  const healthT = sumTallies(w.packets.up, (k) => k === `${root}health`);
   const totalBytes = w.bytes.up + w.bytes.down;
   const otherBytes = totalBytes - snap.bytes - events.bytes - acks.bytes - healthT.bytes;
   const perHour = (bytes: number) => (bytes / windowS) * 3600;

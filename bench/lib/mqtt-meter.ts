@@ -144,6 +144,18 @@ export class MqttMeter {
 }
 
 /** What happened between two readings (`atMs` is then the span between them, in ms). */
+/** Sums the tallies whose key (packet type and topic) passes `pick`. */
+export function sumTallies(packets: Record<string, Tally>, pick: (key: string) => boolean): Tally {
+  const out = { packets: 0, bytes: 0, payloadBytes: 0 };
+  for (const [k, t] of Object.entries(packets)) {
+    if (!pick(k)) continue;
+    out.packets += t.packets;
+    out.bytes += t.bytes;
+    out.payloadBytes += t.payloadBytes;
+  }
+  return out;
+}
+
 export function meterDiff(a: MeterReading, b: MeterReading): MeterReading {
   const diff = (x: Record<string, Tally>, y: Record<string, Tally>) => {
     const out: Record<string, Tally> = {};
