@@ -4,8 +4,8 @@ import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { OnvifCameraSim } from '../../sim/onvif-camera.js';
 import { TestSystem } from '../helpers/system.js';
-import { buildWebApp, HAVE_CHROMIUM, launchChromium, SHOTS, SKIP_REASON } from './chromium.js';
-import { addUser, apiSession, logInThroughForm, waitForTexts } from './session.js';
+import { buildWebApp, HAVE_CHROMIUM, SHOTS, SKIP_REASON } from './chromium.js';
+import { apiSession, logInThroughForm, startBehindLogin, waitForTexts, wallPage } from './session.js';
 
 /**
  * Alerts, live attendance and the language switch, as an operator sees them: a real
@@ -40,15 +40,13 @@ describe.skipIf(!HAVE_CHROMIUM)(`command room alerts${HAVE_CHROMIUM ? '' : ` (${
     system = new TestSystem([
       { gateway: GW, opd: OPD, zone: 'Asia/Jakarta', employees: [{ pin: '2001', name: 'Andi' }, { pin: '2002', name: 'Sari' }, { pin: '2003', name: 'Budi' }] },
     ]);
-    system.centralExtra.auth = { anonymousView: false };
     system.centralExtra.alerts = { evaluateEveryS: 1, cameraStaleAfterS: 10, gatewayOfflineAfterS: 10 };
     system.gatewayExtra.set(GW, {
       cameras: [{ id: 'lobby', onvif: { host: '127.0.0.1', port }, ...creds, intervalS: 2, timeoutMs: 2000 }],
       health: { intervalS: 1 },
     });
-    [browser] = await Promise.all([launchChromium(), system.start()]);
-    await addUser(join(system.dir, 'central.yaml'), OPERATOR.username, 'operator', OPERATOR.password);
-    page = await browser.newPage({ viewport: { width: 1920, height: 1080 }, locale: 'id-ID', timezoneId: 'Asia/Makassar' });
+    browser = await startBehindLogin(system, [{ ...OPERATOR, role: 'operator' }]);
+    page = await wallPage(browser, 'Asia/Makassar');
   }, 60_000);
 
   afterAll(async () => {

@@ -5,8 +5,8 @@ import sharp from 'sharp';
 import type { Browser, Page } from 'playwright-core';
 import { ROOT } from '../helpers/proc.js';
 import { TestSystem } from '../helpers/system.js';
-import { buildWebApp, HAVE_CHROMIUM, launchChromium, SHOTS, SKIP_REASON } from './chromium.js';
-import { addUser, apiSession, logInThroughForm, tabViews } from './session.js';
+import { buildWebApp, HAVE_CHROMIUM, SHOTS, SKIP_REASON } from './chromium.js';
+import { apiSession, logInThroughForm, startBehindLogin, tabViews, wallPage } from './session.js';
 
 /**
  * Pengaduan in a real browser against a real central (login required, two OPDs in the
@@ -75,13 +75,12 @@ describe.skipIf(!HAVE_CHROMIUM)(`command room complaints${HAVE_CHROMIUM ? '' : `
         { gateway: 'gw-dpupr', opd: 'dpupr', zone: 'Asia/Makassar' },
       ],
     );
-    system.centralExtra.auth = { anonymousView: false };
-    [browser] = await Promise.all([launchChromium(), system.start()]);
-    const config = join(system.dir, 'central.yaml');
-    await Promise.all([addUser(config, ADMIN.username, 'admin', ADMIN.password), addUser(config, OPERATOR.username, 'operator', OPERATOR.password)]);
-    const options = { viewport: { width: 1920, height: 1080 }, locale: 'id-ID', timezoneId: 'Asia/Makassar' };
-    admin = await (await browser.newContext(options)).newPage();
-    operator = await (await browser.newContext(options)).newPage();
+    browser = await startBehindLogin(system, [
+      { ...ADMIN, role: 'admin' },
+      { ...OPERATOR, role: 'operator' },
+    ]);
+    admin = await wallPage(browser, 'Asia/Makassar');
+    operator = await wallPage(browser, 'Asia/Makassar');
   }, 60_000);
 
   afterAll(async () => {

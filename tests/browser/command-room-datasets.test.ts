@@ -5,8 +5,8 @@ import type { Browser, Page } from 'playwright-core';
 import { OnvifCameraSim } from '../../sim/onvif-camera.js';
 import { ROOT } from '../helpers/proc.js';
 import { TestSystem } from '../helpers/system.js';
-import { buildWebApp, HAVE_CHROMIUM, launchChromium, SHOTS, SKIP_REASON } from './chromium.js';
-import { addUser, apiSession, logInThroughForm } from './session.js';
+import { buildWebApp, HAVE_CHROMIUM, SHOTS, SKIP_REASON } from './chromium.js';
+import { apiSession, logInThroughForm, startBehindLogin, wallPage } from './session.js';
 
 /**
  * Data OPD end to end: a real central with influxd (login required), one office gateway
@@ -56,12 +56,10 @@ describe.skipIf(!HAVE_CHROMIUM)(`command room datasets${HAVE_CHROMIUM ? '' : ` (
     camera = new OnvifCameraSim({ ...creds, name: 'Pintu Air' });
     const port = await camera.start(0);
     system = new TestSystem([{ gateway: GW, opd: 'dpupr', zone: 'Asia/Makassar', terminals: [] }], [{ gateway: 'gw-dlh', opd: 'dlh', zone: 'Asia/Makassar' }]);
-    system.centralExtra.auth = { anonymousView: false };
     system.gatewayExtra.set(GW, { cameras: [{ id: 'pintu-air', onvif: { host: '127.0.0.1', port }, ...creds, intervalS: 2, timeoutMs: 2000 }] });
-    [browser] = await Promise.all([launchChromium(), system.start()]);
-    await addUser(join(system.dir, 'central.yaml'), ADMIN.username, 'admin', ADMIN.password);
+    browser = await startBehindLogin(system, [{ ...ADMIN, role: 'admin' }]);
     cookie = await apiSession(base(), ADMIN.username, ADMIN.password);
-    page = await browser.newPage({ viewport: { width: 1920, height: 1080 }, locale: 'id-ID', timezoneId: 'Asia/Makassar' });
+    page = await wallPage(browser, 'Asia/Makassar');
   }, 60_000);
 
   afterAll(async () => {

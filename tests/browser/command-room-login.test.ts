@@ -4,8 +4,8 @@ import { join } from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { RELEASE_VERSION } from '../../protocols/version.js';
 import { TestSystem } from '../helpers/system.js';
-import { buildWebApp, HAVE_CHROMIUM, launchChromium, SHOTS, SKIP_REASON } from './chromium.js';
-import { addUser, apiSession, logInThroughForm, tabViews } from './session.js';
+import { buildWebApp, HAVE_CHROMIUM, SHOTS, SKIP_REASON } from './chromium.js';
+import { apiSession, logInThroughForm, startBehindLogin, tabViews } from './session.js';
 
 /**
  * Login and roles in the command room, in Debian's Chromium against a real central
@@ -45,11 +45,7 @@ describe.skipIf(!HAVE_CHROMIUM)(`command room login and roles${HAVE_CHROMIUM ? '
         { gateway: 'gw-dishub', opd: 'dishub', zone: 'Asia/Makassar' },
       ],
     );
-    system.centralExtra.auth = { anonymousView: false };
-    [browser] = await Promise.all([launchChromium(), system.start()]);
-    const config = join(system.dir, 'central.yaml');
-    // One after the other: the users live in the registry's SQLite file.
-    for (const u of Object.values(USERS)) await addUser(config, u.username, u.role, u.password);
+    browser = await startBehindLogin(system, Object.values(USERS));
   }, 60_000);
 
   afterAll(async () => {

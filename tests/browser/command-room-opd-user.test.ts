@@ -1,12 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { spawnSync } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
-import { ROOT } from '../helpers/proc.js';
 import { TestSystem } from '../helpers/system.js';
-import { buildWebApp, HAVE_CHROMIUM, launchChromium, SHOTS, SKIP_REASON } from './chromium.js';
-import { addUser, apiSession, logInThroughForm, tabViews } from './session.js';
+import { buildWebApp, HAVE_CHROMIUM, SHOTS, SKIP_REASON } from './chromium.js';
+import { apiSession, logInThroughForm, startBehindLogin, tabViews, wallPage } from './session.js';
 
 /**
  * Staff of one OPD in a real browser against a real central (login required, two OPDs,
@@ -43,15 +41,10 @@ describe.skipIf(!HAVE_CHROMIUM)(`command room for a user of one OPD${HAVE_CHROMI
         { gateway: 'gw-dpupr', opd: 'dpupr', zone: 'Asia/Makassar' },
       ],
     );
-    system.centralExtra.auth = { anonymousView: false };
-    [browser] = await Promise.all([launchChromium(), system.start()]);
-    const config = join(system.dir, 'central.yaml');
-    await addUser(config, ADMIN.username, 'admin', ADMIN.password);
-    const staff = spawnSync(process.execPath, [join(ROOT, 'dist/central/main.js'), 'user', 'add', '--config', config, '--username', STAFF.username, '--role', 'opd', '--opd', 'dlh', '--password-stdin'], {
-      input: `${STAFF.password}\n`,
-      encoding: 'utf8',
-    });
-    expect(staff.status, staff.stderr).toBe(0);
+    browser = await startBehindLogin(system, [
+      { ...ADMIN, role: 'admin' },
+      { ...STAFF, role: 'opd', opd: 'dlh' },
+    ]);
     admin = await apiSession(base(), ADMIN.username, ADMIN.password);
     const rules = await fetch(`${base()}/api/complaints/routing`, {
       method: 'PUT',
@@ -61,7 +54,7 @@ describe.skipIf(!HAVE_CHROMIUM)(`command room for a user of one OPD${HAVE_CHROMI
     expect(rules.status).toBe(200);
     ids.dlh = await file('sampah', 'Sampah menumpuk di depan pasar');
     ids.dpupr = await file('jalan-rusak', 'Lubang besar di Jl. Sudirman');
-    page = await (await browser.newContext({ viewport: { width: 1920, height: 1080 }, locale: 'id-ID', timezoneId: 'Asia/Makassar' })).newPage();
+    page = await wallPage(browser, 'Asia/Makassar');
   }, 60_000);
 
   afterAll(async () => {

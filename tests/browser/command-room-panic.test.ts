@@ -8,8 +8,8 @@ import { phonePanic } from '../../sim/panic-button.js';
 import { freePort } from '../../scripts/lib/ports.js';
 import { ROOT } from '../helpers/proc.js';
 import { TestSystem } from '../helpers/system.js';
-import { buildWebApp, HAVE_CHROMIUM, launchChromium, SHOTS, SKIP_REASON } from './chromium.js';
-import { addUser, apiSession, logInThroughForm } from './session.js';
+import { buildWebApp, HAVE_CHROMIUM, SHOTS, SKIP_REASON } from './chromium.js';
+import { apiSession, logInThroughForm, startBehindLogin, wallPage } from './session.js';
 
 /**
  * A panic press at an office, as the command room sees it: a real installation (influxd,
@@ -56,18 +56,16 @@ describe.skipIf(!HAVE_CHROMIUM)(`command room panic banner${HAVE_CHROMIUM ? '' :
     const panicPort = await freePort();
     panicUrl = `http://127.0.0.1:${panicPort}`;
     system = new TestSystem([{ gateway: GW, opd: OPD, zone: 'Asia/Makassar', terminals: [] }]);
-    system.centralExtra.auth = { anonymousView: false };
     system.gatewayExtra.set(GW, {
       cameras: [{ id: 'lobby', onvif: { host: '127.0.0.1', port: cameraPort }, ...creds, intervalS: 2, timeoutMs: 4000 }],
       health: { intervalS: 1 },
       panic: { http: { host: '127.0.0.1', port: panicPort, tokens: [TOKEN], cameras: ['lobby'] } },
     });
-    [browser] = await Promise.all([launchChromium(), system.start()]);
+    browser = await startBehindLogin(system, [{ ...OPERATOR, role: 'operator' }]);
     const gateway = system.gateways.get(GW)!;
     await gateway.waitForLog((l) => l.msg === 'panic HTTP endpoint listening', 20_000, 'the panic endpoint');
     await gateway.waitForLog((l) => l.centralOnline === true, 20_000, 'central online at the gateway');
-    await addUser(join(system.dir, 'central.yaml'), OPERATOR.username, 'operator', OPERATOR.password);
-    page = await browser.newPage({ viewport: { width: 1920, height: 1080 }, locale: 'id-ID', timezoneId: 'Asia/Jakarta' });
+    page = await wallPage(browser, 'Asia/Jakarta');
   }, 60_000);
 
   afterAll(async () => {

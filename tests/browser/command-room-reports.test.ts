@@ -4,8 +4,8 @@ import { join } from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { ROOT } from '../helpers/proc.js';
 import { TestSystem } from '../helpers/system.js';
-import { buildWebApp, HAVE_CHROMIUM, launchChromium, SHOTS, SKIP_REASON } from './chromium.js';
-import { logInThroughForm, tabViews } from './session.js';
+import { buildWebApp, HAVE_CHROMIUM, SHOTS, SKIP_REASON } from './chromium.js';
+import { logInThroughForm, startBehindLogin, tabViews } from './session.js';
 
 /**
  * The Laporan view in Debian's Chromium against a real installation that requires a
@@ -63,11 +63,10 @@ describe.skipIf(!HAVE_CHROMIUM)(`command room reports${HAVE_CHROMIUM ? '' : ` ($
       ],
       [{ gateway: 'gw-dishub', opd: 'dishub', zone: 'Asia/Makassar' }],
     );
-    system.centralExtra.auth = { anonymousView: false };
-    [browser] = await Promise.all([launchChromium(), system.start()]);
-    // One after the other: the users live in the registry's SQLite file.
-    system.addUser(ADMIN.username, 'admin', ADMIN.password);
-    system.addUser(OPERATOR.username, 'operator', OPERATOR.password);
+    browser = await startBehindLogin(system, [
+      { ...ADMIN, role: 'admin' },
+      { ...OPERATOR, role: 'operator' },
+    ]);
   }, 60_000);
 
   afterAll(async () => {

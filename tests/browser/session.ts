@@ -1,22 +1,30 @@
-import { spawn } from 'node:child_process';
-import { join } from 'node:path';
-import type { Page } from 'playwright-core';
-import { ROOT } from '../helpers/proc.js';
+import type { Browser, Page } from 'playwright-core';
+import type { TestSystem } from '../helpers/system.js';
+import { launchChromium } from './chromium.js';
+
+export interface BrowserUser {
+  username: string;
+  password: string;
+  role: 'admin' | 'technician' | 'operator' | 'opd';
+  /** With role opd: the user's OPD. */
+  opd?: string;
+}
 
 /**
- * Command-room users for the browser tests, made the way an installer makes them:
- * `pemda-central user add ... --password-stdin` against the central's config.
+ * Starts `system` as an installation behind a login (no kiosk view), Chromium beside
+ * it, and makes its users the way an installer does: `pemda-central user add` (one
+ * after the other: they share the registry's SQLite file).
  */
-export async function addUser(configFile: string, username: string, role: 'admin' | 'technician' | 'operator', password: string): Promise<void> {
-  const child = spawn(process.execPath, [join(ROOT, 'dist/central/main.js'), 'user', 'add', '--config', configFile, '--username', username, '--role', role, '--password-stdin'], {
-    stdio: ['pipe', 'pipe', 'pipe'],
-  });
-  let output = '';
-  child.stdout.on('data', (c: Buffer) => (output += c.toString()));
-  child.stderr.on('data', (c: Buffer) => (output += c.toString()));
-  child.stdin.end(`${password}\n`);
-  const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
-  if (code !== 0) throw new Error(`user add ${username} exited ${code}: ${output}`);
+export async function startBehindLogin(system: TestSystem, users: readonly BrowserUser[]): Promise<Browser> {
+  system.centralExtra.auth = { anonymousView: false };
+  const [browser] = await Promise.all([launchChromium(), system.start()]);
+  for (const u of users) system.addUser(u.username, u.role, u.password, u.opd);
+  return browser;
+}
+
+/** A wall-sized page (1920x1080, Bahasa Indonesia) in its own browser context, in the viewer's zone. */
+export function wallPage(browser: Browser, timezoneId: string): Promise<Page> {
+  return browser.newPage({ viewport: { width: 1920, height: 1080 }, locale: 'id-ID', timezoneId });
 }
 
 /** A session cookie ("pemda_session=...") from the login route, for checking the API directly. */

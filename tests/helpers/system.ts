@@ -101,8 +101,9 @@ export class TestSystem {
   }
 
   /** A command-room user, made as an admin would: with the CLI, the password on stdin. */
-  addUser(username: string, role: 'admin' | 'technician' | 'operator', password: string): void {
-    const r = spawnSync(process.execPath, [join(ROOT, 'dist', 'central', 'main.js'), 'user', 'add', '--config', join(this.dir, 'central.yaml'), '--username', username, '--role', role, '--password-stdin'], {
+  addUser(username: string, role: 'admin' | 'technician' | 'operator' | 'opd', password: string, opd?: string): void {
+    const args = ['user', 'add', '--config', join(this.dir, 'central.yaml'), '--username', username, '--role', role, ...(opd !== undefined ? ['--opd', opd] : []), '--password-stdin'];
+    const r = spawnSync(process.execPath, [join(ROOT, 'dist', 'central', 'main.js'), ...args], {
       input: `${password}\n`,
       encoding: 'utf8',
     });
